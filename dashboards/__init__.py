@@ -1,0 +1,1 @@
+"""midoffice dashboards: the Streamlit app."""

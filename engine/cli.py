@@ -106,6 +106,164 @@ def status() -> None:
     print_table("Last runs", [{k: str(v) for k, v in r.items()} for r in runs.to_dicts()])
 
 
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    )
+
+
+def do_load(cfg: Config, paths: list[Path]) -> Any:
+    """Load files/folders with a progress bar and print the per-feed summary."""
+    from connectors.loader import load_paths
+
+    with _progress() as prog:
+        task = prog.add_task("loading", total=None)
+
+        def cb(path: Path, i: int, n: int) -> None:
+            prog.update(task, total=n, completed=i, description=f"loading {path.name}")
+
+        report = load_paths(cfg, paths, progress=cb)
+    rows = report.by_feed()
+    rows.append({"feed": "TOTAL", "files": len(report.batches), "skipped": sum(r["skipped"] for r in rows),
+                 "read": report.rows_read, "loaded": report.rows_loaded, "quarantined": report.rows_quarantined})
+    print_table(f"Load summary ({report.seconds:.1f} s)", rows)
+    if report.rows_quarantined:
+        console.print(f"{report.rows_quarantined:,} rows quarantined: see `midoffice quarantine` "
+                      "or the dashboard's Data quality page.")
+    return report
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders to load")],
+) -> None:
+    """Load feed files (format recognised from content); each file is one atomic batch."""
+    do_load(get_config(), paths)
+
+
+@app.command()
+def quarantine(
+    limit: Annotated[int, typer.Option(help="rows to show")] = 20,
+    rule: Annotated[str | None, typer.Option(help="only this rule")] = None,
+) -> None:
+    """Show quarantined records: file, line, rule and reason."""
+    from engine import store
+
+    cfg = get_config()
+    with store.connect(cfg, read_only=True) as con:
+        df = store.query(
+            con,
+            "SELECT q.file_path, q.line_no, q.record_ref, q.rule, q.reason FROM ops_quarantine AS q "
+            "WHERE $rule IS NULL OR q.rule = $rule ORDER BY q.batch_id, q.line_no LIMIT $limit",
+            {"rule": rule, "limit": limit},
+        )
+        by_rule = store.query(con, "SELECT rule, count(*) AS rows FROM ops_quarantine GROUP BY rule ORDER BY 2 DESC")
+    print_table("Quarantine by rule", by_rule.to_dicts())
+    print_table("Quarantined records", [{k: str(v) for k, v in r.items()} for r in df.to_dicts()])
+
+
+def do_run(cfg: Config, as_of: str | None, fail_on_breaks: bool = False) -> Any:
+    from engine.run import latest_business_date, run_eod
+
+    if as_of is None:
+        d = latest_business_date(cfg)
+        if d is None:
+            from engine.errors import BadInputError
+
+            raise BadInputError("the store has no trades or settlements to run on",
+                                hint="load feeds first: `midoffice load data/sample`")
+        as_of = d.isoformat()
+    with _progress() as prog:
+        task = prog.add_task("end of day", total=None)
+
+        def cb(step: str, i: int, n: int) -> None:
+            prog.update(task, total=n, completed=i, description=f"run {as_of}: {step}")
+
+        result = run_eod(cfg, as_of, progress=cb)
+    rows = [{"step": k, "seconds": v.get("seconds"), "rows_out": v.get("rows_out"),
+             "summary": ", ".join(f"{sk}={sv}" for sk, sv in v.items() if sk not in ("seconds", "rows_out"))}
+            for k, v in result.steps.items()]
+    print_table(f"End of day {result.as_of} (run {result.run_id}, {result.seconds:.1f} s)", rows)
+    if fail_on_breaks:
+        findings = sum(int(v.get("open_breaks", 0)) + int(v.get("breaches", 0)) for v in result.steps.values())
+        if findings:
+            from engine.errors import FindingsError
+
+            raise FindingsError(f"{findings} open breaks / limit breaches as of {result.as_of}")
+    return result
+
+
+@app.command()
+def run(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="business date YYYY-MM-DD (default: latest in the store)")] = None,
+    fail_on_breaks: Annotated[bool, typer.Option("--fail-on-breaks", help="exit 1 if breaks or limit breaches exist")] = False,
+) -> None:
+    """Run the end of day for a business date; replaces that date's results atomically."""
+    do_run(get_config(), as_of, fail_on_breaks)
+
+
+@app.command()
+def demo(
+    trades: Annotated[int | None, typer.Option(help="trades in the sample world")] = None,
+    days: Annotated[int | None, typer.Option(help="business days of trading")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for the sample world")] = None,
+) -> None:
+    """Generate the sample world, load it, run the end of day and print the summary."""
+    from connectors.sample_world import generate_world
+
+    cfg = get_config()
+    gen = cfg.section("generate")
+    out = out or Path(gen.get("out", "data/sample"))
+    t0 = time.perf_counter()
+    console.print(f"[bold]1/3 generating[/bold] the sample world in {out}")
+    summary = generate_world(
+        out, trades=trades or int(gen.get("trades", 5000)), days=days or int(gen.get("days", 60)),
+        seed=seed if seed is not None else int(gen.get("seed", 42)), price_years=int(gen.get("price_years", 2)),
+    )
+    console.print(f"    {summary.to_dict().get('trades', '')} trades written")
+    console.print(f"[bold]2/3 loading[/bold] {out} into {cfg.store_path}")
+    do_load(cfg, [out])
+    console.print("[bold]3/3 end of day[/bold]")
+    do_run(cfg, None)
+    console.print(f"Done in {time.perf_counter() - t0:.1f} s. Store: {cfg.store_path}")
+    console.print("Open the dashboard:  [bold]midoffice dashboard[/bold]  (or .venv/bin/midoffice dashboard)")
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int | None, typer.Option(help="port to serve on (default: [dashboard] port)")] = None,
+    address: Annotated[str | None, typer.Option(help="address to bind (default: [dashboard] address)")] = None,
+) -> None:
+    """Start the dashboards (Streamlit) on the store's published results."""
+    import importlib.util
+    import os
+    import subprocess
+
+    cfg = get_config()
+    spec = importlib.util.find_spec("dashboards")  # locate, do not import: engine never imports dashboards
+    if spec is None or not spec.submodule_search_locations:
+        raise MidofficeError("the dashboards package is not installed", hint="pip install -e .")
+    app_path = Path(next(iter(spec.submodule_search_locations))) / "app.py"
+    env = dict(os.environ)
+    if state.config_path:
+        env["MIDOFFICE_CONFIG"] = str(Path(state.config_path).resolve())
+    port = int(port or cfg.get("dashboard.port", 8501))
+    address = str(address or cfg.get("dashboard.address", "localhost"))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
+           "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    console.print(f"midoffice dashboard on http://{address}:{port}  (store {cfg.store_path}; Ctrl+C to stop)")
+    try:
+        rc = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        rc = 0
+    if rc:
+        raise typer.Exit(rc)
+
+
 # ---------------------------------------------------------------------------------------------
 # Sub-command groups added by the domain modules (one line each).
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class BatchResult:
     path: str
     feed: str
     connector: str
-    status: str                      # LOADED | SKIPPED (already loaded)
+    status: str                      # LOADED | SKIPPED (already loaded) | REFUSED (bad file)
     batch_id: int | None
     rows_read: int
     rows_loaded: int
@@ -60,6 +60,10 @@ class LoadReport:
     seconds: float
 
     @property
+    def refused(self) -> list[BatchResult]:
+        return [b for b in self.batches if b.status == "REFUSED"]
+
+    @property
     def rows_read(self) -> int:
         return sum(b.rows_read for b in self.batches)
 
@@ -75,10 +79,12 @@ class LoadReport:
         out: dict[str, dict[str, Any]] = {}
         for b in self.batches:
             row = out.setdefault(
-                b.feed, {"feed": b.feed, "files": 0, "skipped": 0, "read": 0, "loaded": 0, "quarantined": 0}
+                b.feed, {"feed": b.feed, "files": 0, "skipped": 0, "refused": 0, "read": 0, "loaded": 0,
+                         "quarantined": 0}
             )
             row["files"] += 1
             row["skipped"] += b.status == "SKIPPED"
+            row["refused"] += b.status == "REFUSED"
             row["read"] += b.rows_read
             row["loaded"] += b.rows_loaded
             row["quarantined"] += b.rows_quarantined
@@ -165,24 +171,43 @@ def load_paths(
     progress: Callable[[Path, int, int], None] | None = None,
     publish: bool = True,
 ) -> LoadReport:
-    """Load every file under ``paths``: reference data first, then market, front and back office."""
+    """Load every file under ``paths``: reference data first, then market, front and back office.
+    One store connection for the whole load; each file is its own transaction."""
     t0 = time.perf_counter()
     files = discover(paths)
     plan = []
+    results: list[BatchResult] = []
     for f in files:
-        conn, feed = identify(cfg, f)
+        try:
+            conn, feed = identify(cfg, f)
+        except BadInputError as exc:
+            if len(files) == 1:
+                raise
+            results.append(_refused(f, exc))
+            continue
         plan.append((_priority(cfg, conn, feed), str(f), f, conn, feed))
     plan.sort(key=lambda x: (x[0], x[1]))
-    results = []
-    for i, (_, _, f, conn, feed) in enumerate(plan):
-        if progress:
-            progress(f, i, len(plan))
-        results.append(load_file(cfg, f, connector=conn, feed=feed, publish=False))
+    with store.connect(cfg) as con:
+        schemas.register_udfs(con)
+        for i, (_, _, f, conn, feed) in enumerate(plan):
+            if progress:
+                progress(f, i, len(plan))
+            try:
+                results.append(_load_one(con, cfg, f, conn, feed))
+            except BadInputError as exc:
+                if len(files) == 1:
+                    raise
+                results.append(_refused(f, exc, conn.name, feed))
     if progress:
         progress(Path(""), len(plan), len(plan))
     if publish and any(r.status == "LOADED" for r in results):
         store.publish(cfg)
     return LoadReport(results, time.perf_counter() - t0)
+
+
+def _refused(path: Path, exc: BadInputError, connector: str = "-", feed: str = "-") -> BatchResult:
+    log.warning("refused %s: %s", path, exc)
+    return BatchResult(str(path), feed, connector, "REFUSED", None, 0, 0, 0, warnings=(str(exc),))
 
 
 def load_file(
@@ -194,20 +219,27 @@ def load_file(
     publish: bool = True,
 ) -> BatchResult:
     """Load one file as one batch (see the module docstring for the guarantees)."""
-    t0 = time.perf_counter()
     path = Path(path)
     if connector is None or feed is None:
         connector, feed = identify(cfg, path)
-    checksum = sha256(path)
     with store.connect(cfg) as con:
-        done = store.scalar(
-            con, "SELECT min(batch_id) FROM ops_load_batches WHERE checksum_sha256 = ?", [checksum]
-        )
-        if done is not None:
-            log.info("%s already loaded as batch %s; skipped", path, done)
-            return BatchResult(str(path), feed, connector.name, "SKIPPED", int(done), 0, 0, 0,
-                               seconds=time.perf_counter() - t0,
-                               warnings=(f"already loaded as batch {done}",))
+        schemas.register_udfs(con)
+        result = _load_one(con, cfg, path, connector, feed)
+    if publish and result.status == "LOADED":
+        store.publish(cfg)
+    return result
+
+
+def _load_one(
+    con: duckdb.DuckDBPyConnection, cfg: Config, path: Path, connector: Connector, feed: str
+) -> BatchResult:
+    t0 = time.perf_counter()
+    checksum = sha256(path)
+    done = store.scalar(con, "SELECT min(batch_id) FROM ops_load_batches WHERE checksum_sha256 = ?", [checksum])
+    if done is not None:
+        log.info("%s already loaded as batch %s; skipped", path, done)
+        return BatchResult(str(path), feed, connector.name, "SKIPPED", int(done), 0, 0, 0,
+                           seconds=time.perf_counter() - t0, warnings=(f"already loaded as batch {done}",))
     parsed = connector.parse(path, feed, cfg)
     if parsed.rows_read != parsed.candidate_rows() + parsed.quarantine.height:
         raise AssertionError(
@@ -215,40 +247,36 @@ def load_file(
             f"candidates {parsed.candidate_rows()}, quarantined {parsed.quarantine.height}"
         )
     started = datetime.now()
-    with store.connect(cfg) as con:
-        schemas.register_udfs(con)
-        with store.transaction(con):
-            batch_id = int(store.scalar(con, "SELECT nextval('seq_batch_id')"))
-            tables: dict[str, int] = {}
-            rules: dict[str, int] = {}
-            quarantined = 0
-            for table, frame in parsed.tables.items():
-                loaded, q_rules = _validate_and_write(con, batch_id, table, frame, parsed.feed, str(path))
-                tables[table] = loaded
-                for r, n in q_rules.items():
-                    rules[r] = rules.get(r, 0) + n
-                    quarantined += n
-            if parsed.quarantine.height:
-                _write_parse_quarantine(con, batch_id, parsed, str(path))
-                for r, n in parsed.quarantine.group_by("rule").len().iter_rows():
-                    rules[r] = rules.get(r, 0) + n
-                quarantined += parsed.quarantine.height
-            loaded_total = sum(tables.values())
-            if loaded_total + quarantined != parsed.rows_read:
-                raise AssertionError(
-                    f"row conservation broken for {path}: read {parsed.rows_read}, "
-                    f"loaded {loaded_total}, quarantined {quarantined}"
-                )
-            con.execute(
-                "INSERT INTO ops_load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    batch_id, parsed.feed, connector.name, str(path.resolve()), path.name, checksum,
-                    path.stat().st_size, parsed.rows_read, loaded_total, quarantined,
-                    ",".join(sorted(parsed.tables)), started, datetime.now(),
-                ],
+    with store.transaction(con):
+        batch_id = int(store.scalar(con, "SELECT nextval('seq_batch_id')"))
+        tables: dict[str, int] = {}
+        rules: dict[str, int] = {}
+        quarantined = 0
+        for table, frame in parsed.tables.items():
+            loaded, q_rules = _validate_and_write(con, batch_id, table, frame, parsed.feed, str(path))
+            tables[table] = tables.get(table, 0) + loaded
+            for r, n in q_rules.items():
+                rules[r] = rules.get(r, 0) + n
+                quarantined += n
+        if parsed.quarantine.height:
+            _write_parse_quarantine(con, batch_id, parsed, str(path))
+            for r, n in parsed.quarantine.group_by("rule").len().iter_rows():
+                rules[r] = rules.get(r, 0) + n
+            quarantined += parsed.quarantine.height
+        loaded_total = sum(tables.values())
+        if loaded_total + quarantined != parsed.rows_read:
+            raise AssertionError(
+                f"row conservation broken for {path}: read {parsed.rows_read}, "
+                f"loaded {loaded_total}, quarantined {quarantined}"
             )
-    if publish:
-        store.publish(cfg)
+        con.execute(
+            "INSERT INTO ops_load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                batch_id, parsed.feed, connector.name, str(path.resolve()), path.name, checksum,
+                path.stat().st_size, parsed.rows_read, loaded_total, quarantined,
+                ",".join(sorted(parsed.tables)), started, datetime.now(),
+            ],
+        )
     return BatchResult(
         str(path), parsed.feed, connector.name, "LOADED", batch_id, parsed.rows_read,
         loaded_total, quarantined, tables, rules, time.perf_counter() - t0, tuple(parsed.warnings),

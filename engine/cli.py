@@ -115,7 +115,7 @@ def _progress():  # type: ignore[no-untyped-def]
     )
 
 
-def do_load(cfg: Config, paths: list[Path]) -> Any:
+def do_load(cfg: Config, paths: list[Path], fail_on_refused: bool = True) -> Any:
     """Load files/folders with a progress bar and print the per-feed summary."""
     from connectors.loader import load_paths
 
@@ -128,11 +128,19 @@ def do_load(cfg: Config, paths: list[Path]) -> Any:
         report = load_paths(cfg, paths, progress=cb)
     rows = report.by_feed()
     rows.append({"feed": "TOTAL", "files": len(report.batches), "skipped": sum(r["skipped"] for r in rows),
-                 "read": report.rows_read, "loaded": report.rows_loaded, "quarantined": report.rows_quarantined})
+                 "refused": len(report.refused), "read": report.rows_read, "loaded": report.rows_loaded,
+                 "quarantined": report.rows_quarantined})
     print_table(f"Load summary ({report.seconds:.1f} s)", rows)
     if report.rows_quarantined:
         console.print(f"{report.rows_quarantined:,} rows quarantined: see `midoffice quarantine` "
                       "or the dashboard's Data quality page.")
+    if report.refused:
+        for b in report.refused:
+            err_console.print(f"[bold red]refused:[/bold red] {b.warnings[0]}")
+        if fail_on_refused:
+            from engine.errors import BadInputError
+
+            raise BadInputError(f"{len(report.refused)} file(s) refused; the others were loaded")
     return report
 
 

@@ -181,3 +181,12 @@ def test_rows_are_conserved_through_a_load(tmp_path_factory, rows) -> None:
         batch = con.sql("SELECT rows_read, rows_loaded, rows_quarantined FROM ops_load_batches ORDER BY batch_id DESC LIMIT 1").fetchall()
     assert (loaded, quarantined) == (b.rows_loaded, b.rows_quarantined)
     assert batch == [(len(rows), loaded, quarantined)]
+
+
+def test_a_folder_load_refuses_bad_files_and_loads_the_rest(cfg, tmp_path) -> None:
+    _write(tmp_path / "instruments.csv", INSTRUMENTS)
+    _write(tmp_path / "readme.txt", "not a feed\n")
+    report = loader.load_paths(cfg, [tmp_path])
+    assert [b.status for b in report.batches] == ["REFUSED", "LOADED"]
+    assert "no connector recognises" in report.refused[0].warnings[0]
+    assert report.rows_loaded == 2

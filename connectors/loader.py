@@ -164,6 +164,10 @@ def _priority(cfg: Config, conn: Connector, feed: str) -> int:
     return int(getattr(conn, "priority", 35))
 
 
+#: Files of one feed are validated together, up to this many bytes per group (bounded memory).
+GROUP_BYTES = 256 * 1024 * 1024
+
+
 def load_paths(
     cfg: Config,
     paths: Iterable[str | Path],
@@ -172,7 +176,11 @@ def load_paths(
     publish: bool = True,
 ) -> LoadReport:
     """Load every file under ``paths``: reference data first, then market, front and back office.
-    One store connection for the whole load; each file is its own transaction."""
+
+    One store connection for the whole load. Consecutive files of the same feed are validated
+    together in one set-based pass and committed in one transaction (each file keeps its own
+    batch, counts and checksum); reference data, market data and connectors that look up earlier
+    rows while parsing (``resolve``) load one file per transaction."""
     t0 = time.perf_counter()
     files = discover(paths)
     plan = []
@@ -185,24 +193,41 @@ def load_paths(
                 raise
             results.append(_refused(f, exc))
             continue
-        plan.append((_priority(cfg, conn, feed), str(f), f, conn, feed))
-    plan.sort(key=lambda x: (x[0], x[1]))
+        plan.append((_priority(cfg, conn, feed), feed + "\x00" + str(f), f, conn, feed))
+    plan.sort(key=lambda x: (x[0], x[1]))  # by priority, then feed, then path (dates in names sort)
+    groups: list[list[tuple[Path, Connector, str]]] = []
+    size = 0
+    for _, _, f, conn, feed in plan:
+        last = groups[-1] if groups else None
+        if (
+            last is not None and _groupable(cfg, conn, feed) and last[0][1] is conn and last[0][2] == feed
+            and size + f.stat().st_size <= GROUP_BYTES
+        ):
+            last.append((f, conn, feed))
+            size += f.stat().st_size
+        else:
+            groups.append([(f, conn, feed)])
+            size = f.stat().st_size
+    done = 0
     with store.connect(cfg) as con:
         schemas.register_udfs(con)
-        for i, (_, _, f, conn, feed) in enumerate(plan):
+        for group in groups:
             if progress:
-                progress(f, i, len(plan))
-            try:
-                results.append(_load_one(con, cfg, f, conn, feed))
-            except BadInputError as exc:
-                if len(files) == 1:
-                    raise
-                results.append(_refused(f, exc, conn.name, feed))
+                progress(group[0][0], done, len(plan))
+            results.extend(_load_group(con, cfg, group, single=len(files) == 1))
+            done += len(group)
     if progress:
         progress(Path(""), len(plan), len(plan))
     if publish and any(r.status == "LOADED" for r in results):
         store.publish(cfg)
     return LoadReport(results, time.perf_counter() - t0)
+
+
+def _groupable(cfg: Config, conn: Connector, feed: str) -> bool:
+    if getattr(conn, "resolve", None) is not None:
+        return False
+    table = cfg.section("feeds").get(feed, {}).get("table")
+    return table not in schemas.UPSERT_TABLES
 
 
 def _refused(path: Path, exc: BadInputError, connector: str = "-", feed: str = "-") -> BatchResult:
@@ -224,63 +249,119 @@ def load_file(
         connector, feed = identify(cfg, path)
     with store.connect(cfg) as con:
         schemas.register_udfs(con)
-        result = _load_one(con, cfg, path, connector, feed)
+        result = _load_group(con, cfg, [(path, connector, feed)], single=True)[0]
     if publish and result.status == "LOADED":
         store.publish(cfg)
     return result
 
 
-def _load_one(
-    con: duckdb.DuckDBPyConnection, cfg: Config, path: Path, connector: Connector, feed: str
-) -> BatchResult:
+def _load_group(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    group: list[tuple[Path, Connector, str]],
+    *,
+    single: bool,
+) -> list[BatchResult]:
+    """Parse the files of one feed, then validate and write them in one transaction."""
     t0 = time.perf_counter()
-    checksum = sha256(path)
-    done = store.scalar(con, "SELECT min(batch_id) FROM ops_load_batches WHERE checksum_sha256 = ?", [checksum])
-    if done is not None:
-        log.info("%s already loaded as batch %s; skipped", path, done)
-        return BatchResult(str(path), feed, connector.name, "SKIPPED", int(done), 0, 0, 0,
-                           seconds=time.perf_counter() - t0, warnings=(f"already loaded as batch {done}",))
-    parsed = connector.parse(path, feed, cfg)
-    if parsed.rows_read != parsed.candidate_rows() + parsed.quarantine.height:
-        raise AssertionError(
-            f"connector {connector.name} miscounted {path}: read {parsed.rows_read}, "
-            f"candidates {parsed.candidate_rows()}, quarantined {parsed.quarantine.height}"
-        )
+    results: list[BatchResult] = []
+    todo: list[tuple[Path, Connector, str, str, Parsed]] = []
+    seen: set[str] = set()
+    fresh: list[tuple[Path, Connector, str, str]] = []
+    for path, connector, feed in group:
+        checksum = sha256(path)
+        done = store.scalar(con, "SELECT min(batch_id) FROM ops_load_batches WHERE checksum_sha256 = ?", [checksum])
+        if done is not None or checksum in seen:
+            log.info("%s already loaded as batch %s; skipped", path, done)
+            results.append(BatchResult(str(path), feed, connector.name, "SKIPPED", done, 0, 0, 0,
+                                       warnings=(f"same content already loaded (batch {done})",)))
+            continue
+        seen.add(checksum)
+        fresh.append((path, connector, feed, checksum))
+    many = getattr(group[0][1], "parse_many", None)
+    parsed_all: dict[Path, Parsed] = {}
+    if many is not None and len(fresh) > 1:
+        try:  # one scan for the whole group; on a bad file fall back to file by file
+            parsed_all = dict(zip([f[0] for f in fresh], many([f[0] for f in fresh], group[0][2], cfg), strict=True))
+        except BadInputError:
+            parsed_all = {}
+    for path, connector, feed, checksum in fresh:
+        try:
+            parsed = parsed_all[path] if path in parsed_all else connector.parse(path, feed, cfg)
+        except BadInputError as exc:
+            if single:
+                raise
+            results.append(_refused(path, exc, connector.name, feed))
+            continue
+        if parsed.rows_read != parsed.candidate_rows() + parsed.quarantine.height:
+            raise AssertionError(
+                f"connector {connector.name} miscounted {path}: read {parsed.rows_read}, "
+                f"candidates {parsed.candidate_rows()}, quarantined {parsed.quarantine.height}"
+            )
+        todo.append((path, connector, feed, checksum, parsed))
+    if not todo:
+        return results
     started = datetime.now()
     with store.transaction(con):
-        batch_id = int(store.scalar(con, "SELECT nextval('seq_batch_id')"))
-        tables: dict[str, int] = {}
-        rules: dict[str, int] = {}
-        quarantined = 0
-        for table, frame in parsed.tables.items():
-            loaded, q_rules = _validate_and_write(con, batch_id, table, frame, parsed.feed, str(path))
-            tables[table] = tables.get(table, 0) + loaded
-            for r, n in q_rules.items():
-                rules[r] = rules.get(r, 0) + n
-                quarantined += n
-        if parsed.quarantine.height:
-            _write_parse_quarantine(con, batch_id, parsed, str(path))
-            for r, n in parsed.quarantine.group_by("rule").len().iter_rows():
-                rules[r] = rules.get(r, 0) + n
-            quarantined += parsed.quarantine.height
-        loaded_total = sum(tables.values())
-        if loaded_total + quarantined != parsed.rows_read:
-            raise AssertionError(
-                f"row conservation broken for {path}: read {parsed.rows_read}, "
-                f"loaded {loaded_total}, quarantined {quarantined}"
-            )
-        con.execute(
-            "INSERT INTO ops_load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                batch_id, parsed.feed, connector.name, str(path.resolve()), path.name, checksum,
-                path.stat().st_size, parsed.rows_read, loaded_total, quarantined,
-                ",".join(sorted(parsed.tables)), started, datetime.now(),
-            ],
+        batch_ids: list[int] = []
+        for i, (path, connector, feed, checksum, parsed) in enumerate(todo):
+            resolve = getattr(connector, "resolve", None)
+            if resolve is not None:  # optional: a connector's look-ups in the store (e.g. FIX corrections
+                parsed = resolve(con, parsed, cfg)  # of trades from earlier files), in this transaction
+                todo[i] = (path, connector, feed, checksum, parsed)
+            batch_ids.append(int(store.scalar(con, "SELECT nextval('seq_batch_id')")))
+        files = pl.DataFrame(
+            {"_batch_id": batch_ids, "file_path": [str(t[0]) for t in todo]},
+            schema={"_batch_id": pl.Int64, "file_path": pl.String},
         )
-    return BatchResult(
-        str(path), parsed.feed, connector.name, "LOADED", batch_id, parsed.rows_read,
-        loaded_total, quarantined, tables, rules, time.perf_counter() - t0, tuple(parsed.warnings),
-    )
+        per_batch: dict[int, dict[str, Any]] = {
+            b: {"tables": {}, "rules": {}, "loaded": 0, "quarantined": 0} for b in batch_ids
+        }
+        tables = sorted({t for item in todo for t in item[4].tables})
+        for table in tables:
+            frames = [
+                item[4].tables[table].with_columns(pl.lit(b, dtype=pl.Int64).alias("_batch_id"))
+                for item, b in zip(todo, batch_ids, strict=True)
+                if table in item[4].tables and item[4].tables[table].height
+            ]
+            if not frames:
+                continue
+            cand = pl.concat(frames, how="diagonal_relaxed")
+            for b, loaded, rule, n in _validate_and_write(con, table, cand, files, todo[0][2]):
+                pb = per_batch[b]
+                pb["tables"][table] = pb["tables"].get(table, 0) + loaded
+                pb["loaded"] += loaded
+                if rule is not None:
+                    pb["rules"][rule] = pb["rules"].get(rule, 0) + n
+                    pb["quarantined"] += n
+        for (path, connector, _feed, checksum, parsed), b in zip(todo, batch_ids, strict=True):
+            pb = per_batch[b]
+            if parsed.quarantine.height:
+                _write_parse_quarantine(con, b, parsed, str(path))
+                for r, n in parsed.quarantine.group_by("rule").len().iter_rows():
+                    pb["rules"][r] = pb["rules"].get(r, 0) + n
+                pb["quarantined"] += parsed.quarantine.height
+            if pb["loaded"] + pb["quarantined"] != parsed.rows_read:
+                raise AssertionError(
+                    f"row conservation broken for {path}: read {parsed.rows_read}, "
+                    f"loaded {pb['loaded']}, quarantined {pb['quarantined']}"
+                )
+            con.execute(
+                "INSERT INTO ops_load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    b, parsed.feed, connector.name, str(path.resolve()), path.name, checksum,
+                    path.stat().st_size, parsed.rows_read, pb["loaded"], pb["quarantined"],
+                    ",".join(sorted(parsed.tables)), started, datetime.now(),
+                ],
+            )
+    secs = (time.perf_counter() - t0) / max(len(todo), 1)
+    for (path, connector, _feed, _checksum, parsed), b in zip(todo, batch_ids, strict=True):
+        pb = per_batch[b]
+        results.append(BatchResult(
+            str(path), parsed.feed, connector.name, "LOADED", b, parsed.rows_read, pb["loaded"],
+            pb["quarantined"], pb["tables"], pb["rules"], secs, tuple(parsed.warnings),
+        ))
+    return results
 
 
 def _write_parse_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, parsed: Parsed, path: str) -> None:
@@ -292,17 +373,21 @@ def _write_parse_quarantine(con: duckdb.DuckDBPyConnection, batch_id: int, parse
     )
 
 
+#: Separates a rule id from its message inside the error lists (never in messages).
+SEP = "#§#"
+
+
 def _validate_and_write(
-    con: duckdb.DuckDBPyConnection, batch_id: int, table: str, frame: pl.DataFrame, feed: str, path: str
-) -> tuple[int, dict[str, int]]:
-    """Validate candidate rows of one canonical table; insert the valid ones, quarantine the rest.
-    Returns (rows loaded, quarantined rows per first rule)."""
-    if frame.height == 0:
-        return 0, {}
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, files: pl.DataFrame, feed: str
+) -> list[tuple[int, int, str | None, int]]:
+    """Validate candidate rows of one canonical table (from one or more files, told apart by
+    ``_batch_id``); insert the valid ones, quarantine the rest with every reason.
+    Returns rows (batch_id, rows loaded, first rule or None, rows quarantined under that rule)."""
     specs = schemas.data_columns(table)
     present = [c for c in specs if c.name in frame.columns]
     fallbacks = schemas.FALLBACKS.get(table, {})
     cand = frame  # noqa: F841 - referenced by name in SQL
+    batch_files = files  # noqa: F841 - referenced by name in SQL
     has_raw = "_raw" in frame.columns
     has_ref = "src_ref" in frame.columns
     # 1. typed columns and type errors
@@ -313,14 +398,14 @@ def _validate_and_write(
         typed.append(f"{cast} AS {_q(c.name)}")
         errs.append(
             f"CASE WHEN {raw} IS NOT NULL AND {cast} IS NULL THEN "
-            f"'bad_value#§#{c.name}: expected {c.sql_type}, found ''' || {raw} || '''' END"
+            f"'bad_value{SEP}{c.name}: expected {c.sql_type}, found ''' || {raw} || '''' END"
         )
     raw_expr = "c._raw" if has_raw else "to_json(c)"
     ref_expr = "CAST(c.src_ref AS VARCHAR)" if has_ref else "NULL::VARCHAR"
     con.execute("DROP TABLE IF EXISTS v_typed")
     con.execute(
-        f"CREATE TEMP TABLE v_typed AS SELECT CAST(c.src_line AS BIGINT) AS src_line, {ref_expr} AS src_ref, "  # noqa: S608
-        f"{raw_expr} AS _raw, {', '.join(typed)}, "
+        f"CREATE TEMP TABLE v_typed AS SELECT c._batch_id, CAST(c.src_line AS BIGINT) AS src_line, "  # noqa: S608
+        f"{ref_expr} AS src_ref, {raw_expr} AS _raw, {', '.join(typed)}, "
         f"list_filter([{', '.join(errs) or 'NULL'}], lambda x: x IS NOT NULL) AS errors FROM cand AS c"
     )
     # 2. fallbacks for derivable columns
@@ -340,29 +425,29 @@ def _validate_and_write(
     for c in specs:
         if c.required:
             if c.name in names:
-                checks.append(f"CASE WHEN {_q(c.name)} IS NULL THEN 'missing_value#§#{c.name}: a value is required' END")
+                checks.append(f"CASE WHEN {_q(c.name)} IS NULL THEN 'missing_value{SEP}{c.name}: a value is required' END")
             else:
-                checks.append(f"'missing_column#§#{c.name}: required column not supplied by the feed'")
+                checks.append(f"'missing_column{SEP}{c.name}: required column not supplied by the feed'")
     for rule in schemas.RULES.get(table, []):
         if not all(col in names for col in rule.columns):
             continue
         ref_table = schemas.REFERENCE_RULES.get(rule.rule_id)
         if ref_table and not store.scalar(con, f"SELECT count(*) FROM {ref_table}"):  # noqa: S608
             continue
-        checks.append(f"CASE WHEN {rule.violation} THEN '{rule.rule_id}#§#' || ({rule.message}) END")
+        checks.append(f"CASE WHEN {rule.violation} THEN '{rule.rule_id}{SEP}' || ({rule.message}) END")
     pk = [k for k in schemas.primary_key(table) if k in names]
     if pk:
         part = ", ".join(_q(k) for k in pk)
         keytext = " || '/' || ".join(f"coalesce(CAST({_q(k)} AS VARCHAR), '')" for k in pk)
         checks.append(
-            f"CASE WHEN row_number() OVER (PARTITION BY {part} ORDER BY src_line) > 1 THEN "
-            f"'duplicate_key#§#{'/'.join(pk)} ' || {keytext} || ' appears more than once in the file' END"
+            f"CASE WHEN row_number() OVER (PARTITION BY {part} ORDER BY _batch_id, src_line) > 1 THEN "
+            f"'duplicate_key{SEP}{'/'.join(pk)} ' || {keytext} || ' appears more than once in this load' END"
         )
         if table not in schemas.UPSERT_TABLES:
             on = " AND ".join(f"e.{_q(k)} = v.{_q(k)}" for k in pk)
             checks.append(
                 f"CASE WHEN EXISTS (SELECT 1 FROM {table} AS e WHERE {on}) THEN "  # noqa: S608
-                f"'duplicate_key#§#{'/'.join(pk)} ' || {keytext} || ' is already in the store (loaded by an earlier file)' END"
+                f"'duplicate_key{SEP}{'/'.join(pk)} ' || {keytext} || ' is already in the store (loaded by an earlier file)' END"
             )
     con.execute("DROP TABLE IF EXISTS v_checked")
     con.execute(
@@ -376,24 +461,23 @@ def _validate_and_write(
     lin_list = "".join(f", {c}" for c in lineage)
     con.execute(
         f"{verb} {table} ({col_list}, batch_id{lin_list}) "  # noqa: S608
-        f"SELECT {col_list}, ?{lin_list} FROM v_checked WHERE len(all_errors) = 0",
-        [batch_id],
+        f"SELECT {col_list}, _batch_id{lin_list} FROM v_checked WHERE len(all_errors) = 0"
     )
-    ref_col = f"CAST({_q(pk[0])} AS VARCHAR)" if pk else "src_ref"
+    ref_col = f"CAST(v.{_q(pk[0])} AS VARCHAR)" if pk else "v.src_ref"
     con.execute(
         "INSERT INTO ops_quarantine (batch_id, feed, file_path, line_no, record_ref, target_table, rule, reason, raw_text) "
-        f"SELECT ?, ?, ?, src_line, coalesce({ref_col}, src_ref), ?, split_part(all_errors[1], '#§#', 1), "  # noqa: S608
-        "array_to_string(list_transform(all_errors, lambda x: string_split(x, '#§#')[2]), '; '), _raw "
-        "FROM v_checked WHERE len(all_errors) > 0",
-        [batch_id, feed, path, table],
+        f"SELECT v._batch_id, ?, f.file_path, v.src_line, coalesce({ref_col}, v.src_ref), ?, "  # noqa: S608
+        f"split_part(v.all_errors[1], '{SEP}', 1), "
+        f"array_to_string(list_transform(v.all_errors, lambda x: string_split(x, '{SEP}')[2]), '; '), v._raw "
+        "FROM v_checked AS v JOIN batch_files AS f USING (_batch_id) WHERE len(v.all_errors) > 0",
+        [feed, table],
     )
-    loaded = store.scalar(con, "SELECT count(*) FROM v_checked WHERE len(all_errors) = 0")
-    rules = dict(
-        con.sql(
-            "SELECT split_part(all_errors[1], '#§#', 1), count(*) FROM v_checked "
-            "WHERE len(all_errors) > 0 GROUP BY 1"
-        ).fetchall()
-    )
+    out = con.sql(
+        "SELECT _batch_id, count(*) FILTER (WHERE len(all_errors) = 0) AS loaded, "
+        f"CASE WHEN len(all_errors) > 0 THEN split_part(all_errors[1], '{SEP}', 1) END AS rule, "
+        "count(*) FILTER (WHERE len(all_errors) > 0) AS n "
+        "FROM v_checked GROUP BY ALL"
+    ).fetchall()
     con.execute("DROP TABLE v_typed")
     con.execute("DROP TABLE v_checked")
-    return int(loaded or 0), {str(k): int(v) for k, v in rules.items()}
+    return [(int(b), int(loaded), rule, int(n)) for b, loaded, rule, n in out]

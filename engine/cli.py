@@ -106,6 +106,44 @@ def status() -> None:
     print_table("Last runs", [{k: str(v) for k, v in r.items()} for r in runs.to_dicts()])
 
 
+@app.command()
+def generate(
+    trades: Annotated[int | None, typer.Option(help="trades in the world (default: generate.trades)")] = None,
+    days: Annotated[int | None, typer.Option(help="business days of trading (default: generate.days)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: generate.seed)")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: generate.out)")] = None,
+    price_years: Annotated[int | None, typer.Option(help="years of daily prices (default: generate.price_years)")] = None,
+) -> None:
+    """Generate a deterministic sample world: feed files and the ground truth of its breaks."""
+    from connectors.sample_world import generate_world
+
+    cfg = get_config()
+    gen = cfg.section("generate")
+    out = out or Path(gen.get("out", "data/sample"))
+    t0 = time.perf_counter()
+    with _progress() as prog:
+        task = prog.add_task("generating", total=None)
+
+        def cb(stage: str, i: int, n: int) -> None:
+            prog.update(task, total=n, completed=i, description=f"generating {stage}")
+
+        summary = generate_world(
+            out, trades=trades if trades is not None else int(gen.get("trades", 5000)),
+            days=days if days is not None else int(gen.get("days", 60)),
+            seed=seed if seed is not None else int(gen.get("seed", 42)),
+            price_years=price_years if price_years is not None else int(gen.get("price_years", 2)), progress=cb,
+        )
+    s = summary.to_dict()
+    rows = [{"feed": k, "files": n, "rows": s["rows"].get(k, 0)} for k, n in s["files"].items()]
+    rows.append({"feed": "TOTAL", "files": sum(s["files"].values()), "rows": sum(s["rows"].values())})
+    print_table(f"Files written ({time.perf_counter() - t0:.1f} s)", rows)
+    breaks = [{"break class": k, "breaks": v} for k, v in s["breaks"].items()]
+    breaks.append({"break class": "TOTAL", "breaks": s["breaks_total"]})
+    print_table(f"Injected breaks as of {s['end_date']}", breaks)
+    console.print(f"Sample world in {out}: {s['trades']:,} trades, {s['start_date']} to {s['end_date']}; "
+                  f"ground truth in {out / 'truth'}")
+
+
 def _progress():  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -131,6 +169,10 @@ def do_load(cfg: Config, paths: list[Path], fail_on_refused: bool = True) -> Any
                  "refused": len(report.refused), "read": report.rows_read, "loaded": report.rows_loaded,
                  "quarantined": report.rows_quarantined})
     print_table(f"Load summary ({report.seconds:.1f} s)", rows)
+    for b in report.batches:  # file-level notes, e.g. FIX messages that carry no trade, counted by type
+        if b.status == "LOADED":
+            for note in b.warnings:
+                console.print(f"{Path(b.path).name}: {note}")
     if report.rows_quarantined:
         console.print(f"{report.rows_quarantined:,} rows quarantined: see `midoffice quarantine` "
                       "or the dashboard's Data quality page.")
@@ -191,9 +233,13 @@ def do_run(cfg: Config, as_of: str | None, fail_on_breaks: bool = False) -> Any:
             prog.update(task, total=n, completed=i, description=f"run {as_of}: {step}")
 
         result = run_eod(cfg, as_of, progress=cb)
-    rows = [{"step": k, "seconds": v.get("seconds"), "rows_out": v.get("rows_out"),
-             "summary": ", ".join(f"{sk}={sv}" for sk, sv in v.items() if sk not in ("seconds", "rows_out"))}
-            for k, v in result.steps.items()]
+    def _brief(v: dict[str, Any]) -> str:
+        # scalar figures only; nested detail stays in ops_run_steps.summary_json
+        items = [(k, x) for k, x in v.items() if k not in ("seconds", "rows_out") and isinstance(x, int | float | str)]
+        return ", ".join(f"{k}={x:,}" if isinstance(x, int) else f"{k}={x}" for k, x in items[:8])
+
+    rows = [{"step": k, "seconds": f"{v.get('seconds', 0):.2f}" if isinstance(v.get("seconds"), int | float) else "",
+             "rows_out": v.get("rows_out"), "summary": _brief(v)} for k, v in result.steps.items()]
     print_table(f"End of day {result.as_of} (run {result.run_id}, {result.seconds:.1f} s)", rows)
     if fail_on_breaks:
         findings = sum(int(v.get("open_breaks", 0)) + int(v.get("breaches", 0)) for v in result.steps.values())
@@ -234,7 +280,8 @@ def demo(
     )
     console.print(f"    {summary.to_dict().get('trades', '')} trades written")
     console.print(f"[bold]2/3 loading[/bold] {out} into {cfg.store_path}")
-    do_load(cfg, [out])
+    # every feed folder of the world; truth/ is the generator's answer key, not a feed
+    do_load(cfg, sorted(p for p in out.iterdir() if p.is_dir() and p.name != "truth"))
     console.print("[bold]3/3 end of day[/bold]")
     do_run(cfg, None)
     console.print(f"Done in {time.perf_counter() - t0:.1f} s. Store: {cfg.store_path}")
@@ -276,6 +323,15 @@ def dashboard(
 # Sub-command groups added by the domain modules (one line each).
 # ---------------------------------------------------------------------------------------------
 # (sub-apps are registered here)
+from engine.cli_limits import app as limits_app  # noqa: E402
+
+app.add_typer(limits_app, name="limits")
+from engine.cli_instruct import instruct  # noqa: E402
+
+app.command("instruct")(instruct)
+from engine.cli_breaks import app as breaks_app  # noqa: E402
+
+app.add_typer(breaks_app, name="breaks")
 
 
 def main() -> None:

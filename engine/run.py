@@ -32,6 +32,16 @@ log = logging.getLogger(__name__)
 #: Ordered steps of the end-of-day run. Later issues add their line here.
 STEPS: dict[str, str] = {
     "trades_asof": "engine.trades:step_trades_asof",
+    "positions": "engine.positions:step_positions",
+    "exposures": "engine.exposures:step_exposures",
+    "pnl": "engine.pnl:step_pnl",
+    "market_risk": "engine.market_risk.step:step_market_risk",
+    "counterparty": "engine.counterparty.step:step_saccr",
+    "reconciliation": "engine.recon.step:step_reconcile",
+    "cash_reconciliation": "engine.recon.step:step_cash",
+    # limits must run after positions, exposures, pnl, market_risk and counterparty (it reads
+    # their out_* tables for the date: VAR_99_1D from out_var, EAD from out_saccr); keep it last.
+    "limits": "engine.limits:step_limits",
 }
 
 
@@ -131,7 +141,7 @@ def run_eod(
                     result = _resolve(STEPS[name])(ctx)
                     secs = time.perf_counter() - ts
                     ctx.results[name] = result
-                    step_summaries[name] = {"seconds": round(secs, 3), "rows_out": result.rows_out, **result.summary}
+                    step_summaries[name] = {**result.summary, "seconds": round(secs, 3), "rows_out": result.rows_out}
                     con.execute(
                         "INSERT INTO ops_run_steps VALUES (?, ?, ?, ?, ?, ?)",
                         [run_id, as_of, name, secs, result.rows_out, json.dumps(result.summary, default=str)],

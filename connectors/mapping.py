@@ -23,7 +23,7 @@ bound parameters, never as text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import BadInputError
@@ -48,6 +48,7 @@ class Mapping:
     table: str
     source_of: dict[str, str]          # canonical -> source column (only those present)
     missing_required: list[str]        # canonical required columns with no source and no default
+    wanted: dict[str, str] = field(default_factory=dict)  # canonical -> configured source column
 
 
 def resolve(feed: str, feed_cfg: dict[str, Any], header: list[str]) -> Mapping:
@@ -76,7 +77,7 @@ def resolve(feed: str, feed_cfg: dict[str, Any], header: list[str]) -> Mapping:
         for c in data_columns(table)
         if c.required and c.name not in source_of and c.name not in defaults and c.name not in derived
     ]
-    return Mapping(feed, table, source_of, missing)
+    return Mapping(feed, table, source_of, missing, explicit)
 
 
 def score(feed_cfg: dict[str, Any], header: list[str], feed: str = "") -> int | None:
@@ -94,7 +95,7 @@ def require_complete(m: Mapping, path: str, header: list[str]) -> None:
             f"file does not have the columns feed '{m.feed}' needs for {m.table}",
             path=path,
             line=1,
-            expected=f"columns {[m.source_of.get(c, c) for c in m.missing_required]} (canonical {m.missing_required})",
+            expected=f"columns {[m.wanted.get(c, c) for c in m.missing_required]} (canonical {m.missing_required})",
             found=f"header {header}",
             hint=f"fix the file or the [feeds.{m.feed}.columns] mapping in the configuration",
         )

@@ -395,7 +395,10 @@ def _validate_and_write(
     for c in present:
         raw = f"NULLIF(trim(CAST(c.{_q(c.name)} AS VARCHAR)), '')"
         cast = f"TRY_CAST({raw} AS {c.sql_type})"
-        typed.append(f"{cast} AS {_q(c.name)}")
+        if c.default_sql is not None:  # an empty value takes the column's DDL default
+            typed.append(f"CASE WHEN {raw} IS NULL THEN CAST({c.default_sql} AS {c.sql_type}) ELSE {cast} END AS {_q(c.name)}")
+        else:
+            typed.append(f"{cast} AS {_q(c.name)}")
         errs.append(
             f"CASE WHEN {raw} IS NOT NULL AND {cast} IS NULL THEN "
             f"'bad_value{SEP}{c.name}: expected {c.sql_type}, found ''' || {raw} || '''' END"

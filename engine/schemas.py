@@ -20,6 +20,7 @@ class ColumnSpec:
     sql_type: str          # DuckDB type, e.g. 'DECIMAL(24,6)', 'DATE', 'VARCHAR'
     required: bool         # NOT NULL and no default: a row without it is quarantined
     has_default: bool
+    default_sql: str | None = None   # the DDL default, used when a feed leaves the value empty
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def _catalog() -> dict[str, list[ColumnSpec]]:
     for table, name, dtype, nullable, default in rows:
         has_default = default is not None
         out.setdefault(table, []).append(
-            ColumnSpec(name, dtype, nullable == "NO" and not has_default, has_default)
+            ColumnSpec(name, dtype, nullable == "NO" and not has_default, has_default, default)
         )
     return out
 

@@ -182,3 +182,18 @@ def test_a_folder_load_refuses_bad_files_and_loads_the_rest(cfg, tmp_path) -> No
     assert [b.status for b in report.batches] == ["REFUSED", "LOADED"]
     assert "no connector recognises" in report.refused[0].warnings[0]
     assert report.rows_loaded == 2
+
+
+def test_empty_values_take_the_column_default(cfg, tmp_path) -> None:
+    inst = _write(tmp_path / "instruments.csv", INSTRUMENTS)
+    trades = _write(
+        tmp_path / "t.csv",
+        HEADER.strip() + ",fees,accrued_interest\n"
+        + "T1,1,NEW,2024-01-02,B1,US0378331005,BUY,100,10.5,USD,2024-01-02,2024-01-04,,\n"
+        + "T2,1,NEW,2024-01-02,B1,US0378331005,BUY,100,10.5,USD,2024-01-02,2024-01-04,1.25,\n",
+    )
+    report = loader.load_paths(cfg, [inst, trades])
+    assert report.batches[1].rows_loaded == 2
+    with store.connect(cfg) as con:
+        rows = con.sql("SELECT trade_id, fees, accrued_interest FROM fo_trades ORDER BY trade_id").fetchall()
+    assert [(t, float(f), float(a)) for t, f, a in rows] == [("T1", 0.0, 0.0), ("T2", 1.25, 0.0)]

@@ -204,6 +204,8 @@ def write_sample_trades_xlsx(frame: pl.DataFrame, path: Path, table: str) -> Non
     out = frame.with_columns(pl.col("side").replace_strict({"BUY": "B", "SELL": "S"}, default=pl.col("side")))
     numeric = {c for c in cols if frame.schema[c] == pl.String and c in _NUMERIC_COLUMNS}
     wb = xlsxwriter.Workbook(path, {"constant_memory": True})
+    # a fixed creation time keeps the file's bytes deterministic for a seed
+    wb.set_properties({"created": dt.datetime(2000, 1, 1)})
     try:
         ws = wb.add_worksheet("Trades")
         datefmt = wb.add_format({"num_format": "dd/mm/yyyy"})

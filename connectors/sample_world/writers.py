@@ -104,9 +104,10 @@ class FormatPlan:
 #: report; cash comes as camt.053 statements.
 FORMAT_PLAN = FormatPlan(
     fo_shares=(
-        FoShare("trades", "CSV", 0.5, "BLOTTER"),
+        FoShare("trades", "CSV", 0.6, "BLOTTER"),
         FoShare("oms", "FIX", 0.3, "SAMPLE_OMS"),
-        FoShare("desk", "XLSX", 0.2, "DESK_XLSX"),
+        # Excel is written cell by cell (xlsxwriter's API), so a desk blotter keeps a small share
+        FoShare("desk", "XLSX", 0.1, "DESK_XLSX"),
     ),
     custodians={"CUST_A": "MT54X", "CUST_B": "SESE", "CUST_C": "CSV"},
     cash="CAMT053",

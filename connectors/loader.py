@@ -224,8 +224,8 @@ def load_paths(
 
 
 def _groupable(cfg: Config, conn: Connector, feed: str) -> bool:
-    if getattr(conn, "resolve", None) is not None:
-        return False
+    if getattr(conn, "resolve", None) is not None and not getattr(conn, "resolve_groupable", False):
+        return False  # its look-ups may need rows of earlier files of the group (e.g. FIX corrections)
     table = cfg.section("feeds").get(feed, {}).get("table")
     return table not in schemas.UPSERT_TABLES
 

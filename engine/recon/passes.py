@@ -1,0 +1,282 @@
+"""The matching passes, most precise first; each pass consumes what it matched.
+
+Order: manual matches (from the workflow store) -> the configured passes in order.
+
+The reference pass is the hot path: ONE full outer join of all trades against all settlements
+on ``trade_id = trade_ref`` that also flags, per pair, whether any compared field is not exactly
+equal (one 64-bit signature of the compared fields per side, computed before the join so that
+the join carries two numbers instead of every field) and whether the settlement state is an
+issue (failing, partial, pending past its intended settlement date). Nothing else touches every row:
+the few pairs with a non-zero mask, the few touched by duplicates, manual matches or manual
+unmatches, and the unmatched leftovers are handled by small set-based queries.
+
+Scratch tables:
+- ``tmp_rc_p1(trade_id, settlement_id, mask)``: the reference join (one side NULL = unmatched).
+- ``tmp_rc_x``: pairs of ``tmp_rc_p1`` taken out of the 1:1 set (duplicate references, manual
+  matches, manual unmatches).
+- ``tmp_rc_gm(match_id, pass_name, method, trade_id, settlement_id)``: members of every match
+  not in the 1:1 reference set, one row per member (the other id NULL).
+- ``tmp_rc_lfo`` / ``tmp_rc_lbo``: unmatched leftovers with derived columns (rounded amount,
+  signed quantity and amount, business-day ordinals).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from engine import store
+from engine.recon import sqlgen, sqlrun
+from engine.recon.fields import BY_NAME, SETTLE_BIT
+from engine.recon.settings import PassSpec, ReconSettings
+from engine.recon.sqlgen import Params
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassStats:
+    matches: dict[str, int] = field(default_factory=dict)      # pass name -> matches
+    records: dict[str, int] = field(default_factory=dict)      # pass name -> trades matched
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+    return int(store.scalar(con, sql, params) or 0)
+
+
+def _exec(con: duckdb.DuckDBPyConnection, label: str, sql: str, params: dict | None = None) -> None:
+    sqlgen.debug_sql(label, sql, params)
+    if params:
+        con.execute(sql, params)
+    else:
+        con.execute(sql)
+
+
+def load_overrides(con: duckdb.DuckDBPyConnection, manual: list[tuple[str, str | None, str | None]],
+                   forbidden: list[tuple[str, str]]) -> None:
+    """Scratch tables of the workflow's manual matches (match_id, trade_id, settlement_id: one id
+    per member row) and manual unmatches (forbidden trade/settlement pairs)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_manual_raw (match_id VARCHAR, trade_id VARCHAR, settlement_id VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_forbid (trade_id VARCHAR, settlement_id VARCHAR)")
+    if forbidden:
+        con.executemany("INSERT INTO tmp_rc_forbid VALUES (?, ?)", [list(f) for f in forbidden])
+    if manual:
+        con.executemany("INSERT INTO tmp_rc_manual_raw VALUES (?, ?, ?)", [list(m) for m in manual])
+        # a manual match applies only when both of its sides still exist; otherwise it is void
+        sqlrun.run_script(con, "recon/manual_members")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_manual AS SELECT * FROM tmp_rc_manual_raw")
+
+
+def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date, enabled: bool) -> None:
+    """The hot path: ``tmp_rc_p1``."""
+    if not enabled:
+        _exec(con, "p1-none",
+              "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "
+              "SELECT trade_id, CAST(NULL AS VARCHAR) AS settlement_id, 0 AS mask FROM tmp_rc_fo "
+              "UNION ALL SELECT NULL, settlement_id, 0 FROM tmp_rc_bo")
+        return
+    sig = sqlgen.signature(settings.compare)
+    sql = (
+        "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "  # noqa: S608 - identifiers from code, values bound
+        "SELECT f.trade_id, b.settlement_id, "
+        "CASE WHEN f.trade_id IS NULL OR b.settlement_id IS NULL THEN 0 "
+        f"ELSE CAST(f.sig <> b.sig AS INTEGER) | CASE WHEN b.si THEN {SETTLE_BIT} ELSE 0 END END AS mask "
+        f"FROM (SELECT trade_id, {sig} AS sig FROM tmp_rc_fo) AS f "
+        f"FULL OUTER JOIN (SELECT settlement_id, trade_ref, {sig} AS sig, {sqlgen.settle_issue('tmp_rc_bo')} AS si "
+        "FROM tmp_rc_bo) AS b "
+        "ON f.trade_id = b.trade_ref"
+    )
+    _exec(con, "p1", sql, {"as_of": as_of})
+
+
+def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
+    """Take duplicate references, manual matches and manual unmatches out of the 1:1 set.
+
+    Creates ``tmp_rc_dupref``, ``tmp_rc_x`` and the first rows of ``tmp_rc_gm`` (manual and
+    1:N reference groups)."""
+    sqlrun.run_script(con, "recon/dupref")
+    has_dup = _count(con, "SELECT count(*) FROM tmp_rc_dupref") > 0
+    has_manual = _count(con, "SELECT count(*) FROM tmp_rc_manual") > 0
+    has_forbid = _count(con, "SELECT count(*) FROM tmp_rc_forbid") > 0
+    conds = []
+    if has_dup:
+        conds.append("p.trade_id IN (SELECT trade_ref FROM tmp_rc_dupref)")
+    if has_manual:
+        conds.append("p.trade_id IN (SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL)")
+        conds.append("p.settlement_id IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
+    if has_forbid:
+        conds.append("p.trade_id IN (SELECT trade_id FROM tmp_rc_forbid)")
+    where = " OR ".join(conds) if conds else "FALSE"
+    _exec(con, "x",
+          "CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.mask FROM tmp_rc_p1 AS p "  # noqa: S608 - identifiers from code, values bound
+          f"WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE tmp_rc_gm (match_id VARCHAR, pass_name VARCHAR, method VARCHAR, "
+        "trade_id VARCHAR, settlement_id VARCHAR)"
+    )
+    con.execute("INSERT INTO tmp_rc_gm SELECT match_id, 'manual', 'MANUAL', trade_id, settlement_id FROM tmp_rc_manual")
+    if ref_pass is not None:
+        sqlrun.run_script(con, "recon/reference_groups", {"pass_name": ref_pass})
+
+
+def build_leftovers(con: duckdb.DuckDBPyConnection) -> None:
+    """``tmp_rc_nfo`` / ``tmp_rc_nbo`` (records read in full later) and ``tmp_rc_lfo`` /
+    ``tmp_rc_lbo`` (records in no match yet, with derived columns)."""
+    sqlrun.run_script(con, "recon/need")
+    sqlrun.run_script(con, "recon/leftovers")
+
+
+def _remove_matched(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM tmp_rc_lfo WHERE trade_id IN (SELECT trade_id FROM tmp_rc_gm WHERE trade_id IS NOT NULL)")
+    con.execute("DELETE FROM tmp_rc_lbo WHERE settlement_id IN (SELECT settlement_id FROM tmp_rc_gm WHERE settlement_id IS NOT NULL)")
+
+
+def block_pass(con: duckdb.DuckDBPyConnection, spec: PassSpec) -> int:
+    """Allocations (FO trades sharing a block_id) against a settlement whose reference is the
+    block id (N:1, or N:M when the block settles in parts)."""
+    before = _count(con, "SELECT count(DISTINCT match_id) FROM tmp_rc_gm")
+    sqlrun.run_script(con, "recon/block_pass", {"pass_name": spec.name})
+    _remove_matched(con)
+    return _count(con, "SELECT count(DISTINCT match_id) FROM tmp_rc_gm") - before
+
+
+def _key_join(spec: PassSpec) -> str:
+    return " AND ".join(f"f.{k} = b.{k}" for k in spec.keys)
+
+
+def _within_sql(settings: ReconSettings, name: str, params: Params, f: str, b: str) -> str:
+    fld = BY_NAME[name]
+    tol = settings.tol(name)
+    if fld.kind == "money":
+        return sqlgen.within(tol, f"{f}.amount_r", f"{b}.amount_r", params, "number",
+                             unit=f"greatest({f}.minor_unit, {b}.minor_unit)")
+    return sqlgen.within(tol, f"{f}.{name}", f"{b}.{name}", params, fld.kind)
+
+
+def _score_sql() -> str:
+    """Distance between a trade and a settlement: 0 = identical; lower is better."""
+    rel = "coalesce(abs({b} - {f}) / nullif(greatest(abs({f}), abs({b})), 0), CASE WHEN {f} IS NULL AND {b} IS NULL THEN 0 ELSE 1 END)"
+    parts = [
+        rel.format(f="f.quantity", b="b.quantity"),
+        rel.format(f="f.amount_r", b="b.amount_r"),
+        rel.format(f="f.price", b="b.price"),
+        "coalesce(abs(b.settle_bd - f.settle_bd), 5) / 10.0",
+        "coalesce(abs(b.trade_bd - f.trade_bd), 5) / 20.0",
+        "CASE WHEN f.counterparty_id IS DISTINCT FROM b.counterparty_id THEN 0.05 ELSE 0 END",
+        "CASE WHEN f.account_id IS DISTINCT FROM b.account_id THEN 0.05 ELSE 0 END",
+        "CASE WHEN f.trade_id = b.trade_ref THEN -1 ELSE 0 END",
+    ]
+    return "CAST(" + " + ".join(f"CAST({p} AS DOUBLE)" for p in parts) + " AS DOUBLE)"
+
+
+def economic_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec: PassSpec) -> int:
+    """1:1 on exact keys, a date window and required fields within tolerance; the pairs that
+    are each other's best candidate match, for up to ``max_rounds`` rounds."""
+    params = Params()
+    conds = [_key_join(spec)]
+    if spec.date_field:
+        w = params.add("window", spec.date_window_bdays)
+        col = "settle_bd" if spec.date_field == "settle_date" else "trade_bd"
+        conds.append(f"abs(b.{col} - f.{col}) <= {w}")
+    for name in spec.require:
+        conds.append(_within_sql(settings, name, params, "f", "b"))
+    conds.append("NOT EXISTS (SELECT 1 FROM tmp_rc_forbid x WHERE x.trade_id = f.trade_id AND x.settlement_id = b.settlement_id)")
+    conds.append("NOT b.ref_known")
+    sql = (
+        f"CREATE OR REPLACE TEMP TABLE tmp_rc_ec AS SELECT f.trade_id, b.settlement_id, {_score_sql()} AS score "  # noqa: S608 - identifiers from code, values bound
+        f"FROM tmp_rc_lfo AS f JOIN tmp_rc_lbo AS b ON {' AND '.join(conds)}"
+    )
+    _exec(con, f"economic {spec.name}", sql, dict(params))
+    total = 0
+    for _ in range(settings.max_rounds):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE tmp_rc_ecm AS SELECT trade_id, settlement_id FROM ("
+            "SELECT trade_id, settlement_id, "
+            "row_number() OVER (PARTITION BY trade_id ORDER BY score, settlement_id) AS rf, "
+            "row_number() OVER (PARTITION BY settlement_id ORDER BY score, trade_id) AS rb "
+            "FROM tmp_rc_ec) WHERE rf = 1 AND rb = 1"
+        )
+        n = _count(con, "SELECT count(*) FROM tmp_rc_ecm")
+        if n == 0:
+            break
+        total += n
+        con.execute(
+            "INSERT INTO tmp_rc_gm "
+            "SELECT 'T:' || trade_id, $p, 'ECONOMIC', trade_id, NULL FROM tmp_rc_ecm "
+            "UNION ALL SELECT 'T:' || trade_id, $p, 'ECONOMIC', NULL, settlement_id FROM tmp_rc_ecm",
+            {"p": spec.name},
+        )
+        con.execute(
+            "DELETE FROM tmp_rc_ec WHERE trade_id IN (SELECT trade_id FROM tmp_rc_ecm) "
+            "OR settlement_id IN (SELECT settlement_id FROM tmp_rc_ecm)"
+        )
+    _remove_matched(con)
+    return total
+
+
+def aggregate_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec: PassSpec) -> int:
+    """1:N, N:1 and netted settlements: per exact key, the signed sums of quantity and amount
+    of the leftover trades and of the leftover settlements agree within tolerance."""
+    params = Params()
+    keys = ", ".join(spec.keys)
+    notnull = " AND ".join(f"{k} IS NOT NULL" for k in spec.keys)
+    conds = [" AND ".join(f"fa.{k} = ba.{k}" for k in spec.keys)]
+    for name in spec.require:
+        tol = settings.tol(name)
+        col = "qty_s" if name == "quantity" else ("amt_s" if name == "amount" else None)
+        if col is None:
+            continue  # price has no meaningful sum
+        conds.append(sqlgen.within(tol, f"fa.{col}", f"ba.{col}", params, "number",
+                                   unit="greatest(fa.minor_unit, ba.minor_unit)" if col == "amt_s" else None))
+    sql = (
+        "CREATE OR REPLACE TEMP TABLE tmp_rc_ag AS "  # noqa: S608 - identifiers from code, values bound
+        f"WITH fa AS (SELECT {keys}, count(*) AS n, sum(qty_s) AS qty_s, sum(amt_s) AS amt_s, min(trade_id) AS first_id, max(minor_unit) AS minor_unit "
+        f"FROM tmp_rc_lfo WHERE {notnull} GROUP BY {keys}), "
+        f"ba AS (SELECT {keys}, count(*) AS n, sum(qty_s) AS qty_s, sum(amt_s) AS amt_s, max(minor_unit) AS minor_unit "
+        f"FROM tmp_rc_lbo WHERE {notnull} AND NOT ref_known GROUP BY {keys}) "
+        f"SELECT {', '.join('fa.' + k for k in spec.keys)}, 'G:' || fa.first_id AS match_id "
+        f"FROM fa JOIN ba ON {' AND '.join(conds)} WHERE fa.n + ba.n > 2"
+    )
+    _exec(con, f"aggregate {spec.name}", sql, dict(params))
+    n = _count(con, "SELECT count(*) FROM tmp_rc_ag")
+    if n:
+        join_f = " AND ".join(f"f.{k} = a.{k}" for k in spec.keys)
+        con.execute(
+            f"INSERT INTO tmp_rc_gm SELECT a.match_id, $p, 'AGGREGATE', f.trade_id, NULL FROM tmp_rc_lfo f JOIN tmp_rc_ag a ON {join_f} "  # noqa: S608 - identifiers from code, values bound
+            f"UNION ALL SELECT a.match_id, $p, 'AGGREGATE', NULL, f.settlement_id FROM tmp_rc_lbo f JOIN tmp_rc_ag a ON {join_f} "
+            "WHERE NOT f.ref_known",
+            {"p": spec.name},
+        )
+        _remove_matched(con)
+    return n
+
+
+def run_passes(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date) -> PassStats:
+    """Run every pass; leaves ``tmp_rc_p1``, ``tmp_rc_x``, ``tmp_rc_gm``, ``tmp_rc_lfo``/``lbo``."""
+    stats = PassStats()
+    ref = next((p for p in settings.passes if p.method == "reference"), None)
+    t = time.perf_counter()
+    reference_join(con, settings, as_of, ref is not None)
+    split_touched(con, ref.name if ref else None)
+    stats.seconds["reference_join"] = time.perf_counter() - t
+    t = time.perf_counter()
+    build_leftovers(con)
+    stats.seconds["leftovers"] = time.perf_counter() - t
+    for spec in settings.passes:
+        t = time.perf_counter()
+        if spec.method == "reference":
+            continue
+        if spec.method == "block":
+            stats.matches[spec.name] = block_pass(con, spec)
+        elif spec.method == "economic":
+            stats.matches[spec.name] = economic_pass(con, settings, spec)
+        elif spec.method == "aggregate":
+            stats.matches[spec.name] = aggregate_pass(con, settings, spec)
+        stats.seconds[spec.name] = time.perf_counter() - t
+    return stats

@@ -34,7 +34,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check engine connectors dashboards tests
 
 bench: install-dev
-	$(PY) benchmarks/run_all.py
+	cd benchmarks && for b in bench_generate bench_foundation bench_connectors bench_connectors_bo bench_recon bench_positions bench_risk; do ../$(PY) $$b.py; done
 
 clean:
 	rm -rf $(VENV) data/sample data/*.duckdb data/*.duckdb.wal

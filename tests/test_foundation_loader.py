@@ -152,7 +152,7 @@ def test_missing_required_column_refuses_the_file(cfg, tmp_path) -> None:
 _cell = st.text(alphabet=string.ascii_letters + string.digits + "-.", max_size=6)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(_cell, st.sampled_from(["BUY", "SELL", "X", ""]), _cell, _cell,
                                st.sampled_from(["2024-01-02", "2024-13-01", "x", ""])), max_size=25))
 def test_rows_are_conserved_through_a_load(tmp_path_factory, rows) -> None:

@@ -60,6 +60,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         trade("T31"),
         trade("T32", isin=GOV, currency="EUR", quantity=q(1000000), price=q("99.5"), net_amount=q("995000.00"), account_id="ACC2",
               settle_date=D - timedelta(days=2)),
+        trade("T34"),
         trade("T33", isin=CORP, currency="EUR", quantity=q(500000), price=q("101"), net_amount=q("505000.00"), account_id="ACC2"),
     ]
     s = settlement
@@ -104,6 +105,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         s("S32", "T32", isin=GOV, currency="EUR", quantity=q(1000000), deal_price=q("99.5"), amount=q("995000.00"),
           account_id="ACC2", custodian="CUST_B", status="FAILING", reason_code="CLAC", settled_quantity=q(0),
           intended_settle_date=D - timedelta(days=2), actual_settle_date=None),
+        s("S34A", "T34"), s("S34B", "T34"),          # the custodian settled the same trade twice
         s("S33", "T33", isin=CORP, currency="EUR", quantity=q(500000), deal_price=q("101"), amount=q("505000.00"),
           account_id="ACC2", custodian="CUST_B", status="FAILING", reason_code="MONY", settled_quantity=q(0),
           intended_settle_date=D, actual_settle_date=None),
@@ -125,6 +127,7 @@ def test_every_class_on_its_case(world) -> None:  # type: ignore[no-untyped-def]
         "T15": ["CMIS_FO_ONLY"], "S:S16": ["CMIS_BO_ONLY"], "T17": ["FAILING"], "T18": ["PARTIAL"],
         "T19": ["PENDING_PAST_ISD"], "T24": ["CMIS_FO_ONLY"], "S:S24": ["CMIS_BO_ONLY"], "T25": ["DQUA"],
         "T27": ["DMON"], "S:S28": ["CMIS_BO_ONLY"], "T32": ["FAILING"], "T33": ["FAILING"],
+        "T34": ["DQUA"],   # an exact duplicate settlement: 200 settled against 100 traded
     }
     # T09's settlement is pending with a future ISD: a DDAT break, no settlement break
     assert got == expected

@@ -1,8 +1,8 @@
 """Breaks across runs: stable ids, NEW / PERSISTING / RESOLVED, ageing, and the run's system
 events in the workflow store.
 
-- A break's id is stable (``'BRK-' + md5(kind | anchor)``), so the same problem on the same
-  record has the same id every day.
+- A break's id is stable and readable (``'BRK-' + kind code + '-' + anchor record``, e.g.
+  ``BRK-MM-T000123``), so the same problem on the same record has the same id every day.
 - out_breaks for a date holds the breaks present (NEW or PERSISTING, first_seen carried over
   from the previous run date) and those resolved since the previous run date (RESOLVED).
 - life_breaks is refreshed from the out_breaks history of the touched breaks, so a re-run of a

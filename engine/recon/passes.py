@@ -80,6 +80,7 @@ def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
               "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "
               "SELECT trade_id, CAST(NULL AS VARCHAR) AS settlement_id, 0 AS mask FROM tmp_rc_fo "
               "UNION ALL SELECT NULL, settlement_id, 0 FROM tmp_rc_bo")
+        _interesting(con)
         return
     sig = sqlgen.signature(settings.compare)
     sql = (
@@ -93,6 +94,41 @@ def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
         "ON f.trade_id = b.trade_ref"
     )
     _exec(con, "p1", sql, {"as_of": as_of})
+    _interesting(con)
+
+
+def _interesting(con: duckdb.DuckDBPyConnection) -> None:
+    """``tmp_rc_pi``: the few rows of ``tmp_rc_p1`` that are not a clean 1:1 pair (unmatched on
+    either side, a field not exactly equal, a settlement-state issue); later steps read this
+    instead of scanning the whole join again."""
+    con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_pi AS SELECT * FROM tmp_rc_p1 "
+                "WHERE mask <> 0 OR trade_id IS NULL OR settlement_id IS NULL")
+
+
+def find_duplicate_refs(con: duckdb.DuckDBPyConnection) -> None:
+    """``tmp_rc_dupref(trade_ref, n)``: trades the reference join paired with several
+    settlements. Cheap path: the join has exactly as many trade rows as there are trades -> no
+    duplicate; else look among the trades whose pairs need a look, and only if they do not
+    account for every extra pair, group every settlement by reference."""
+    counts = store.query(
+        con, "SELECT (SELECT count(*) FROM tmp_rc_fo) AS trades, "
+             "(SELECT count(*) FROM tmp_rc_p1) - (SELECT count(*) FROM tmp_rc_pi WHERE trade_id IS NULL) AS p1_trades"
+    ).row(0, named=True)
+    extra = int(counts["p1_trades"]) - int(counts["trades"])
+    con.execute("DROP TABLE IF EXISTS tmp_rc_dupref_full")
+    if extra <= 0:
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_dupref (trade_ref VARCHAR, n BIGINT)")
+        return
+    sqlrun.run_script(con, "recon/dupref_candidates")
+    found = _count(con, "SELECT coalesce(sum(n - 1), 0) FROM tmp_rc_dupref")
+    if found < extra:
+        log.info("duplicate references beyond the candidates (%d of %d extra pairs): full grouping", found, extra)
+        sqlrun.run_script(con, "recon/dupref")
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_dupref_full AS SELECT 1 AS full")
+
+
+def _full_dupref(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(_count(con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'tmp_rc_dupref_full'"))
 
 
 def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
@@ -100,7 +136,7 @@ def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
 
     Creates ``tmp_rc_dupref``, ``tmp_rc_x`` and the first rows of ``tmp_rc_gm`` (manual and
     1:N reference groups)."""
-    sqlrun.run_script(con, "recon/dupref")
+    find_duplicate_refs(con)
     has_dup = _count(con, "SELECT count(*) FROM tmp_rc_dupref") > 0
     has_manual = _count(con, "SELECT count(*) FROM tmp_rc_manual") > 0
     has_forbid = _count(con, "SELECT count(*) FROM tmp_rc_forbid") > 0
@@ -113,8 +149,11 @@ def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
     if has_forbid:
         conds.append("p.trade_id IN (SELECT trade_id FROM tmp_rc_forbid)")
     where = " OR ".join(conds) if conds else "FALSE"
+    # a duplicated reference's pairs all need a look (tmp_rc_pi), unless a duplicate is exact
+    # (then recon/dupref.sql ran); manual decisions may touch clean pairs: read the whole join
+    source = "tmp_rc_p1" if (has_manual or has_forbid or _full_dupref(con)) else "tmp_rc_pi"
     _exec(con, "x",
-          "CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.mask FROM tmp_rc_p1 AS p "  # noqa: S608 - identifiers from code, values bound
+          f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.mask FROM {source} AS p "  # noqa: S608 - identifiers from code, values bound
           f"WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tmp_rc_gm (match_id VARCHAR, pass_name VARCHAR, method VARCHAR, "
@@ -132,9 +171,22 @@ def build_leftovers(con: duckdb.DuckDBPyConnection) -> None:
     sqlrun.run_script(con, "recon/leftovers")
 
 
-def _remove_matched(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DELETE FROM tmp_rc_lfo WHERE trade_id IN (SELECT trade_id FROM tmp_rc_gm WHERE trade_id IS NOT NULL)")
-    con.execute("DELETE FROM tmp_rc_lbo WHERE settlement_id IN (SELECT settlement_id FROM tmp_rc_gm WHERE settlement_id IS NOT NULL)")
+def _remove_matched(con: duckdb.DuckDBPyConnection, pass_name: str) -> None:
+    """Drop from the leftovers what the pass ``pass_name`` just matched: DELETE when it matched
+    a few, re-create the table from what is left when it matched most of it (cheaper)."""
+    for table, col in (("tmp_rc_lfo", "trade_id"), ("tmp_rc_lbo", "settlement_id")):
+        matched = f"(SELECT {col} FROM tmp_rc_gm WHERE pass_name = $p AND {col} IS NOT NULL)"
+        n = store.query(  # noqa: S608 - identifiers from code, values bound
+            con, f"SELECT (SELECT count(*) FROM {table}) AS left_, "
+                 f"(SELECT count(*) FROM tmp_rc_gm WHERE pass_name = $p AND {col} IS NOT NULL) AS matched",
+            {"p": pass_name}).row(0, named=True)
+        if not n["matched"]:
+            continue
+        if 2 * int(n["matched"]) > int(n["left_"]):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} "  # noqa: S608
+                        f"WHERE {col} NOT IN {matched}", {"p": pass_name})
+        else:
+            con.execute(f"DELETE FROM {table} WHERE {col} IN {matched}", {"p": pass_name})  # noqa: S608
 
 
 def block_pass(con: duckdb.DuckDBPyConnection, spec: PassSpec) -> int:
@@ -142,8 +194,10 @@ def block_pass(con: duckdb.DuckDBPyConnection, spec: PassSpec) -> int:
     block id (N:1, or N:M when the block settles in parts)."""
     before = _count(con, "SELECT count(DISTINCT match_id) FROM tmp_rc_gm")
     sqlrun.run_script(con, "recon/block_pass", {"pass_name": spec.name})
-    _remove_matched(con)
-    return _count(con, "SELECT count(DISTINCT match_id) FROM tmp_rc_gm") - before
+    n = _count(con, "SELECT count(DISTINCT match_id) FROM tmp_rc_gm") - before
+    if n:
+        _remove_matched(con, spec.name)
+    return n
 
 
 def _key_join(spec: PassSpec) -> str:
@@ -216,7 +270,8 @@ def economic_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec:
             "DELETE FROM tmp_rc_ec WHERE trade_id IN (SELECT trade_id FROM tmp_rc_ecm) "
             "OR settlement_id IN (SELECT settlement_id FROM tmp_rc_ecm)"
         )
-    _remove_matched(con)
+    if total:
+        _remove_matched(con, spec.name)
     return total
 
 
@@ -253,7 +308,7 @@ def aggregate_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec
             "WHERE NOT f.ref_known",
             {"p": spec.name},
         )
-        _remove_matched(con)
+        _remove_matched(con, spec.name)
     return n
 
 

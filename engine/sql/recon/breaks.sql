@@ -1,14 +1,15 @@
 -- Purpose: the breaks of the run (scratch table tmp_rc_breaks), before lifecycle and penalties:
 --   MISMATCH     a match with at least one field out of tolerance (type: the first differing
---                class by precedence; every differing field is in tmp_rc_fd);
+--                class by precedence; every differing field is in tmp_rc_fd / tmp_rc_fdm);
 --   SETTLEMENT   a match whose settlement is FAILING, PARTIAL or PENDING_PAST_ISD;
 --   UNMATCHED_FO a trade without any settlement (CMIS, front office only), once fo_only_grace
 --                business days have passed since its trade date;
 --   UNMATCHED_BO a settlement without any trade (CMIS, back office only).
--- break_id is stable across runs: 'BRK-' + the first 16 hex digits of md5(kind | anchor), with
--- anchor 'T:<lowest trade id>' for anything holding a trade, else 'S:<settlement id>'.
+-- break_id is stable across runs and readable: 'BRK-' + a code of the kind (FO, BO, MM, ST) + '-' +
+-- the anchor record: the lowest trade id for anything holding a trade, else the settlement id
+-- (e.g. BRK-MM-T000123: a mismatch on trade T000123; BRK-BO-S77: settlement S77 without trade).
 -- Grain: one row per break.
--- Inputs: tmp_rc_fd, tmp_rc_sfo, tmp_rc_sbo, tmp_rc_ps, tmp_rc_nfo, tmp_rc_nbo, tmp_rc_lfo,
+-- Inputs: tmp_rc_fdm, tmp_rc_sfo, tmp_rc_sbo, tmp_rc_ps, tmp_rc_nfo, tmp_rc_nbo, tmp_rc_lfo,
 --   tmp_rc_lbo, ref_instruments, ref_currencies, tmp_rc_cal, tmp_rc_fx.
 -- Parameters: $as_of (DATE), $grace (INTEGER), $base (VARCHAR, base currency), $ref_pass (VARCHAR).
 CREATE OR REPLACE TEMP TABLE tmp_rc_breaks AS
@@ -16,14 +17,7 @@ WITH run_day AS (
     SELECT bd FROM tmp_rc_cal WHERE d = $as_of
 ),
 fd AS (
-    SELECT match_id,
-           arg_min(iso_code, precedence) AS iso_code,
-           count(*) AS n_fields,
-           string_agg(field, ',' ORDER BY precedence) AS fields,
-           string_agg(field || ': FO ' || coalesce(fo_value, '-') || ' / BO ' || coalesce(bo_value, '-')
-                      || coalesce(' (' || difference || ')', ''), '; ' ORDER BY precedence) AS detail
-    FROM tmp_rc_fd
-    GROUP BY match_id
+    SELECT match_id, iso_code, n_fields, fields, detail FROM tmp_rc_fdm
 ),
 matched AS MATERIALIZED (
     SELECT f.match_id, f.pass_name, f.first_id AS trade_id, b.first_id AS settlement_id,
@@ -38,6 +32,8 @@ matched AS MATERIALIZED (
            f.liquidity AS x_liquidity, f.price_multiplier AS x_multiplier, coalesce(f.price, b.price) AS x_price
     FROM tmp_rc_sfo AS f
     JOIN tmp_rc_sbo AS b USING (match_id)
+    WHERE b.state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD')
+       OR match_id IN (SELECT match_id FROM tmp_rc_fdm)
 ),
 mism AS (
     SELECT 'MATCHING' AS category, 'MISMATCH' AS kind, fd.iso_code AS break_type, fd.iso_code, 'BOTH' AS side,
@@ -129,7 +125,7 @@ allb AS (
     UNION ALL BY NAME SELECT * FROM fo_only
     UNION ALL BY NAME SELECT * FROM bo_only
 )
-SELECT 'BRK-' || upper(substr(md5(a.kind || '|' || a.anchor), 1, 16)) AS break_id,
+SELECT 'BRK-' || CASE a.kind WHEN 'UNMATCHED_FO' THEN 'FO' WHEN 'UNMATCHED_BO' THEN 'BO' WHEN 'MISMATCH' THEN 'MM' WHEN 'SETTLEMENT' THEN 'ST' WHEN 'CASH_MISSING' THEN 'CM' WHEN 'CASH_UNEXPECTED' THEN 'CU' ELSE 'CD' END || '-' || substr(a.anchor, 3) AS break_id,
        a.category, a.kind, a.break_type, a.iso_code, a.side, a.anchor, a.match_id, a.pass_name,
        a.trade_id, a.settlement_id, CAST(NULL AS VARCHAR) AS movement_id, a.trade_ids, a.settlement_ids,
        a.n_fields, a.fields, a.isin, a.instrument_id, a.asset_class, a.book_id, a.counterparty_id,

@@ -110,7 +110,7 @@ allb AS (
     UNION ALL BY NAME SELECT * FROM missing
     UNION ALL BY NAME SELECT * FROM unexpected
 )
-SELECT 'BRK-' || upper(substr(md5(a.kind || '|' || a.anchor), 1, 16)) AS break_id,
+SELECT 'BRK-' || CASE a.kind WHEN 'UNMATCHED_FO' THEN 'FO' WHEN 'UNMATCHED_BO' THEN 'BO' WHEN 'MISMATCH' THEN 'MM' WHEN 'SETTLEMENT' THEN 'ST' WHEN 'CASH_MISSING' THEN 'CM' WHEN 'CASH_UNEXPECTED' THEN 'CU' ELSE 'CD' END || '-' || substr(a.anchor, 3) AS break_id,
        'CASH' AS category, a.kind, a.break_type, a.iso_code, a.side, a.anchor, a.match_id, a.pass_name,
        a.trade_id, a.settlement_id, a.movement_id, a.trade_ids, a.settlement_ids, a.n_fields, a.fields,
        coalesce(f.isin, a.x_isin) AS isin, f.instrument_id, i.asset_class, f.book_id, f.counterparty_id, a.custodian,

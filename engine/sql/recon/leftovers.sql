@@ -5,12 +5,12 @@
 -- settlement whether its reference names a trade we know (ref_known: a live trade it could not be
 -- paired with, or a cancelled one), which keeps it out of the economic and aggregate passes.
 -- Grain: one row per unmatched trade / settlement.
--- Inputs: tmp_rc_p1, tmp_rc_x, tmp_rc_gm, tmp_rc_nfo, tmp_rc_nbo, fo_trades, ref_instruments,
+-- Inputs: tmp_rc_pi, tmp_rc_x, tmp_rc_gm, tmp_rc_nfo, tmp_rc_nbo, fo_trades, ref_instruments,
 --   ref_currencies, tmp_rc_cal.
 -- Parameters: none.
 CREATE OR REPLACE TEMP TABLE tmp_rc_lfo AS
 WITH ids AS (
-    SELECT trade_id FROM tmp_rc_p1 WHERE settlement_id IS NULL AND trade_id IS NOT NULL
+    SELECT trade_id FROM tmp_rc_pi WHERE settlement_id IS NULL AND trade_id IS NOT NULL
     UNION
     SELECT trade_id FROM tmp_rc_x
 ),
@@ -44,7 +44,7 @@ LEFT JOIN tmp_rc_cal AS ct ON ct.d = r.trade_date;
 
 CREATE OR REPLACE TEMP TABLE tmp_rc_lbo AS
 WITH ids AS (
-    SELECT settlement_id FROM tmp_rc_p1 WHERE trade_id IS NULL AND settlement_id IS NOT NULL
+    SELECT settlement_id FROM tmp_rc_pi WHERE trade_id IS NULL AND settlement_id IS NOT NULL
     UNION
     SELECT settlement_id FROM tmp_rc_x
 ),

@@ -2,7 +2,7 @@
 -- reconciliation (the date's previous rows are replaced).
 -- Grain: out_recon_matches one row per matched record (a 1:1 match one row with both ids);
 --   out_break_fields one row per (MISMATCH break, field); out_suggestions one per candidate.
--- Inputs: tmp_rc_p1, tmp_rc_x, tmp_rc_pc, tmp_rc_gm, tmp_rc_fd, tmp_rc_breaks, tmp_rc_sugg.
+-- Inputs: tmp_rc_p1, tmp_rc_x, tmp_rc_pc, tmp_rc_gm, tmp_rc_fd, tmp_rc_fdm, tmp_rc_breaks, tmp_rc_sugg.
 -- Parameters: $as_of (DATE), $run_id (BIGINT), $ref_pass (VARCHAR).
 DELETE FROM out_recon_matches WHERE as_of = $as_of;
 DELETE FROM out_break_fields WHERE as_of = $as_of AND category = 'MATCHING';
@@ -18,7 +18,7 @@ WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND (p.mask & 32767
 -- 1:1 reference pairs with a field not exactly equal: clean when every difference is within tolerance
 INSERT INTO out_recon_matches
 SELECT $as_of, $run_id, 'T:' || c.trade_id, $ref_pass, 'REFERENCE', c.trade_id, c.settlement_id, 1, 1,
-       'T:' || c.trade_id NOT IN (SELECT match_id FROM tmp_rc_fd)
+       'T:' || c.trade_id NOT IN (SELECT match_id FROM tmp_rc_fdm)
 FROM tmp_rc_pc AS c
 WHERE (c.mask & 32767) <> 0;
 
@@ -32,7 +32,7 @@ WITH g AS (
     GROUP BY match_id
 ),
 clean AS (
-    SELECT g.*, g.match_id NOT IN (SELECT match_id FROM tmp_rc_fd) AS is_clean FROM g
+    SELECT g.*, g.match_id NOT IN (SELECT match_id FROM tmp_rc_fdm) AS is_clean FROM g
 )
 SELECT $as_of, $run_id, c.match_id, c.pass_name, c.method, c.t, c.s, c.nt, c.ns, c.is_clean
 FROM clean AS c WHERE c.nt = 1 AND c.ns = 1

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS out_recon_matches (
 CREATE TABLE IF NOT EXISTS out_breaks (
     as_of                DATE NOT NULL,
     run_id               BIGINT NOT NULL,
-    break_id             VARCHAR NOT NULL,   -- stable: 'BRK-' + 16 hex of md5(kind|anchor)
+    break_id             VARCHAR NOT NULL,   -- stable: 'BRK-<FO|BO|MM|ST|CM|CU|CD>-<anchor record id>'
     category             VARCHAR NOT NULL,   -- MATCHING | SETTLEMENT | CASH
     kind                 VARCHAR NOT NULL,
     break_type           VARCHAR NOT NULL,

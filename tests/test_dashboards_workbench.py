@@ -103,6 +103,18 @@ def test_resolve_comment_reopen_through_the_ui(world: Config) -> None:
     assert events(world)[-2:] == [("BRK-2", "REOPEN", "alice"), ("BRK-2", "COMMENT", "alice")]
 
 
+def test_action_goes_to_the_break_shown_even_if_the_list_changed(world: Config) -> None:
+    """The list changes between drawing the page and the click (another user, or a run that
+    published): the comment still goes to the break the user was looking at."""
+    at = workbench(wb_current="BRK-2")
+    at.text_input(key="wb_one_text").input("looked at BRK-2")
+    workflow.resolve(world, ["BRK-2"], actor="bob", resolution_code="FIXED_AT_SOURCE")  # elsewhere
+    at.button(key="wb_one_comment_btn").click().run()
+    assert not at.exception
+    assert events(world)[-1] == ("BRK-2", "COMMENT", "alice")
+    assert ("BRK-1", "COMMENT", "alice") not in events(world)
+
+
 def test_refused_action_says_so_and_saves_nothing(world: Config) -> None:
     at = workbench(wb_status="ALL", wb_current="BRK-3")
     at.button(key="wb_one_resolve_btn").click().run()

@@ -34,13 +34,24 @@ def _heatmap(df: pl.DataFrame) -> None:
 
 
 def _action(label: str, fn: str, *args: Any, **kwargs: Any) -> None:
+    """Run a workflow action (a widget callback, its arguments bound when the widget was drawn,
+    so it goes to the incident the user saw even if a run changed the list meanwhile)."""
     try:
         data.workflow_action(data.config(), data.LIMITS, fn, *args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - shown to the user; nothing is half-written
         st.session_state[FLASH] = ("error", f"{label} failed, nothing was saved: {exc}")
     else:
         st.session_state[FLASH] = ("ok", f"{label}: saved.")
-    st.rerun()
+
+
+def _submit(action: str, inc_id: Any, actor: str) -> None:
+    text = str(st.session_state.get("lim_inc_text") or "").strip() or None
+    if action == "acknowledge":
+        _action(f"Incident {inc_id} acknowledged", "acknowledge", inc_id, actor=actor, text=text)
+    elif not text:
+        st.session_state[FLASH] = ("error", "Type a comment; nothing was saved.")
+    else:
+        _action(f"Comment on {inc_id}", "comment", inc_id, actor=actor, text=text)
 
 
 def _incidents(ctx: ui.ViewContext) -> None:
@@ -69,18 +80,12 @@ def _incidents(ctx: ui.ViewContext) -> None:
     else:
         ui.table(hist, key="lim_inc_hist")
     with st.form("lim_inc_form", clear_on_submit=True):
-        text = st.text_input("Comment", max_chars=2000, key="lim_inc_text")
+        st.text_input("Comment", max_chars=2000, key="lim_inc_text")
         b = st.columns(2)
-        ack = b[0].form_submit_button("Acknowledge", key="lim_ack_btn", icon=":material/done_all:", type="primary")
-        com = b[1].form_submit_button("Comment", key="lim_comment_btn", icon=":material/comment:")
-    text = (text or "").strip() or None
-    if ack:
-        _action(f"Incident {inc_id} acknowledged", "acknowledge", inc_id, actor=ctx.actor, text=text)
-    if com:
-        if not text:
-            st.warning("Type a comment.")
-        else:
-            _action(f"Comment on {inc_id}", "comment", inc_id, actor=ctx.actor, text=text)
+        b[0].form_submit_button("Acknowledge", key="lim_ack_btn", icon=":material/done_all:", type="primary",
+                                on_click=_submit, args=("acknowledge", inc_id, ctx.actor))
+        b[1].form_submit_button("Comment", key="lim_comment_btn", icon=":material/comment:",
+                                on_click=_submit, args=("comment", inc_id, ctx.actor))
 
 
 def render() -> None:

@@ -57,7 +57,10 @@ def _flash() -> None:
 
 
 def _do(ctx: ui.ViewContext, label: str, fn: str, *args: Any, **kwargs: Any) -> None:
-    """Run a workflow action, remember its outcome for the next run, and rerun."""
+    """Run a workflow action and remember its outcome for the page to show.
+
+    Used as a widget callback, with its arguments bound when the widget was drawn: the action
+    goes to the break the user saw, even if a run published a different break list meanwhile."""
     try:
         out = data.workflow_action(ctx.cfg, data.RECON, fn, *args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - shown to the user; nothing was saved
@@ -68,7 +71,29 @@ def _do(ctx: ui.ViewContext, label: str, fn: str, *args: Any, **kwargs: Any) -> 
         if getattr(out, "requires_approval", False):
             text += " It waits for a second person's approval (four-eyes)."
         st.session_state[FLASH] = ("ok", text)
-    st.rerun()
+
+
+def _submit(ctx: ui.ViewContext, action: str, ids: tuple[str, ...], key: str) -> None:
+    """The callback of the action form: reads what was typed and acts on ``ids`` as drawn."""
+    ss = st.session_state
+    assignee = str(ss.get(f"wb_{key}_assignee") or "").strip()
+    note = str(ss.get(f"wb_{key}_text") or "").strip() or None
+    code = ss.get(f"wb_{key}_code")
+    targets = list(ids)
+    if action == "assign":
+        if not assignee:
+            ss[FLASH] = ("error", "Type the name to assign to; nothing was saved.")
+            return
+        _do(ctx, f"Assigned to {assignee}", "assign", targets, actor=ctx.actor, assignee=assignee)
+    elif action == "comment":
+        if not note:
+            ss[FLASH] = ("error", "Type a comment; nothing was saved.")
+            return
+        _do(ctx, "Comment added", "comment", targets, actor=ctx.actor, text=note)
+    elif action == "resolve":
+        _do(ctx, f"Resolved ({code})", "resolve", targets, actor=ctx.actor, resolution_code=code, text=note)
+    elif action == "reopen":
+        _do(ctx, "Reopened", "reopen", targets, actor=ctx.actor, text=note)
 
 
 def _filters(ctx: ui.ViewContext) -> dict[str, Any]:
@@ -121,32 +146,19 @@ def _page(ctx: ui.ViewContext, filters: dict[str, Any]) -> pl.DataFrame:
 
 def _actions_form(ctx: ui.ViewContext, ids: list[str], key: str, title: str) -> None:
     codes = data.resolution_codes(ctx.cfg)
+    bound = tuple(ids)
     with st.form(f"wb_{key}_form", clear_on_submit=True, border=True):
         st.markdown(title)
         c = st.columns([1, 1, 2])
-        assignee = c[0].text_input("Assign to", max_chars=64, key=f"wb_{key}_assignee")
-        code = c[1].selectbox("Resolution code", codes, key=f"wb_{key}_code")
-        text = c[2].text_input("Comment", max_chars=2000, key=f"wb_{key}_text")
+        c[0].text_input("Assign to", max_chars=64, key=f"wb_{key}_assignee")
+        c[1].selectbox("Resolution code", codes, key=f"wb_{key}_code")
+        c[2].text_input("Comment", max_chars=2000, key=f"wb_{key}_text")
         b = st.columns(4)
-        do_assign = b[0].form_submit_button("Assign", key=f"wb_{key}_assign_btn", icon=":material/person_add:")
-        do_comment = b[1].form_submit_button("Comment", key=f"wb_{key}_comment_btn", icon=":material/comment:")
-        do_resolve = b[2].form_submit_button("Resolve", key=f"wb_{key}_resolve_btn", icon=":material/check:", type="primary")
-        do_reopen = b[3].form_submit_button("Reopen", key=f"wb_{key}_reopen_btn", icon=":material/undo:")
-    note = (text or "").strip() or None
-    if do_assign:
-        if not (assignee or "").strip():
-            st.warning("Type the name to assign to.")
-        else:
-            _do(ctx, f"Assigned to {assignee.strip()}", "assign", ids, actor=ctx.actor, assignee=assignee.strip())
-    if do_comment:
-        if not note:
-            st.warning("Type a comment.")
-        else:
-            _do(ctx, "Comment added", "comment", ids, actor=ctx.actor, text=note)
-    if do_resolve:
-        _do(ctx, f"Resolved ({code})", "resolve", ids, actor=ctx.actor, resolution_code=code, text=note)
-    if do_reopen:
-        _do(ctx, "Reopened", "reopen", ids, actor=ctx.actor, text=note)
+        for col, (action, label, icon) in zip(b, (("assign", "Assign", "person_add"), ("comment", "Comment", "comment"),
+                                                  ("resolve", "Resolve", "check"), ("reopen", "Reopen", "undo")), strict=True):
+            col.form_submit_button(label, key=f"wb_{key}_{action}_btn", icon=f":material/{icon}:",
+                                   type="primary" if action == "resolve" else "secondary",
+                                   on_click=_submit, args=(ctx, action, bound, key))
 
 
 def _cell(v: Any) -> str:
@@ -203,10 +215,10 @@ def _detail(ctx: ui.ViewContext, break_id: str) -> None:
     if pending is not None:
         st.info(f"A {str(head.get('pending_action') or 'request').lower()} (event {pending}) waits for a second person's approval.")
         c = st.columns(2)
-        if c[0].button("Approve", key="wb_approve", icon=":material/verified:"):
-            _do(ctx, f"Event {pending} approved", "approve", int(pending), actor=ctx.actor)
-        if c[1].button("Reject", key="wb_reject", icon=":material/block:"):
-            _do(ctx, f"Event {pending} rejected", "reject", int(pending), actor=ctx.actor)
+        c[0].button("Approve", key="wb_approve", icon=":material/verified:", on_click=_do,
+                    args=(ctx, f"Event {pending} approved", "approve", int(pending)), kwargs={"actor": ctx.actor})
+        c[1].button("Reject", key="wb_reject", icon=":material/block:", on_click=_do,
+                    args=(ctx, f"Event {pending} rejected", "reject", int(pending)), kwargs={"actor": ctx.actor})
 
     _actions_form(ctx, [break_id], "one", f"**Work {break_id}** as {ctx.actor}")
     events = detail.get("events") or []
@@ -228,11 +240,12 @@ def _suggestions(ctx: ui.ViewContext, detail: dict[str, Any]) -> None:
     ev = ui.table(df, key="wb_sugg", on_select="rerun", selection_mode="single-row")
     labels = [f"#{r['rank']}: {r['record_id']} ↔ {r['candidate_id']} (score {float(r['score']):.2f})" for r in sugg]
     pick = ui.pick_from_table("Suggestion", labels, ev, "wb_sugg_pick")
-    if pick is not None and st.button("Confirm this match", key="wb_confirm", type="primary", icon=":material/link:"):
+    if pick is not None:
         r = sugg[labels.index(pick)]
         trades, settlements = ([r["record_id"]], [r["candidate_id"]]) if r["side"] == "FO" else ([r["candidate_id"]], [r["record_id"]])
-        _do(ctx, f"Match {trades[0]} ↔ {settlements[0]} confirmed (applied by the next run)", "manual_match",
-            trades, settlements, actor=ctx.actor)
+        st.button("Confirm this match", key="wb_confirm", type="primary", icon=":material/link:", on_click=_do,
+                  args=(ctx, f"Match {trades[0]} ↔ {settlements[0]} confirmed (applied by the next run)", "manual_match",
+                        trades, settlements), kwargs={"actor": ctx.actor})
 
 
 def _downloads(ctx: ui.ViewContext, filters: dict[str, Any]) -> None:

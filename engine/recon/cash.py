@@ -45,8 +45,11 @@ def _economic(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec: Pas
     params = Params()
     conds = [" AND ".join(f"e.{k} = m.{k}" for k in spec.keys)]
     if spec.date_field:
-        w = params.add("window", spec.date_window_bdays)
-        conds.append(f"abs(m.value_bd - e.value_bd) <= {w}")
+        if spec.date_window_bdays == 0:
+            conds.append("e.value_bd = m.value_bd")     # an equality joins by hash
+        else:
+            w = params.add("window", spec.date_window_bdays)
+            conds.append(f"abs(m.value_bd - e.value_bd) <= {w}")
     if "amount" in spec.require:
         conds.append(sqlgen.within(settings.cash.amount, "e.amount", "m.amount", params, "number",
                                    unit="greatest(e.minor_unit, m.minor_unit)"))
@@ -196,5 +199,5 @@ def reconcile_cash_for_run(ctx: Any, settings: ReconSettings) -> dict[str, Any]:
         "open_breaks": life.new + life.persisting,
         "new": life.new, "persisting": life.persisting, "resolved": life.resolved,
         "auto_resolved_events": n_res, "auto_reopened_events": n_reo,
-        "seconds": {k: round(v, 3) for k, v in out["seconds"].items()},
+        "phase_seconds": {k: round(v, 3) for k, v in out["seconds"].items()},
     }

@@ -73,7 +73,7 @@ def _field_exprs(settings: ReconSettings, params: Params, fo: str = "f.", bo: st
             diff, diff_txt = f"{b} - {f}", f"CAST({b} - {f} AS VARCHAR)"
         guard = f"{f} IS NOT NULL AND {b} IS NOT NULL AND " if fld.optional else ""
         out.append({
-            "i": str(i), "order": order.get(fld.iso, len(order)), "cond": f"{guard}NOT {ok}",
+            "i": str(i), "order": f"{order.get(fld.iso, len(order)):04d}", "cond": f"{guard}NOT {ok}",
             "fo": f"CAST({f} AS VARCHAR)", "bo": f"CAST({b} AS VARCHAR)", "diff_txt": f"CAST({diff_txt} AS VARCHAR)",
             "diff": f"CAST({diff} AS DECIMAL(38,10))", "name": params.add(f"f{i}_name", fld.name),
             "iso": params.add(f"f{i}_iso", fld.iso), "tol": params.add(f"f{i}_tol", tol.describe(fld.kind)),

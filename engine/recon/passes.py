@@ -175,11 +175,10 @@ def _remove_matched(con: duckdb.DuckDBPyConnection, pass_name: str) -> None:
     """Drop from the leftovers what the pass ``pass_name`` just matched: DELETE when it matched
     a few, re-create the table from what is left when it matched most of it (cheaper)."""
     for table, col in (("tmp_rc_lfo", "trade_id"), ("tmp_rc_lbo", "settlement_id")):
-        matched = f"(SELECT {col} FROM tmp_rc_gm WHERE pass_name = $p AND {col} IS NOT NULL)"
-        n = store.query(  # noqa: S608 - identifiers from code, values bound
-            con, f"SELECT (SELECT count(*) FROM {table}) AS left_, "
-                 f"(SELECT count(*) FROM tmp_rc_gm WHERE pass_name = $p AND {col} IS NOT NULL) AS matched",
-            {"p": pass_name}).row(0, named=True)
+        matched = f"(SELECT {col} FROM tmp_rc_gm WHERE pass_name = $p AND {col} IS NOT NULL)"  # noqa: S608 - identifiers from code
+        sql = (f"SELECT (SELECT count(*) FROM {table}) AS left_, "  # noqa: S608 - identifiers from code
+               f"(SELECT count(*) FROM tmp_rc_gm WHERE pass_name = $p AND {col} IS NOT NULL) AS matched")  # noqa: S608
+        n = store.query(con, sql, {"p": pass_name}).row(0, named=True)
         if not n["matched"]:
             continue
         if 2 * int(n["matched"]) > int(n["left_"]):
@@ -235,9 +234,12 @@ def economic_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec:
     params = Params()
     conds = [_key_join(spec)]
     if spec.date_field:
-        w = params.add("window", spec.date_window_bdays)
         col = "settle_bd" if spec.date_field == "settle_date" else "trade_bd"
-        conds.append(f"abs(b.{col} - f.{col}) <= {w}")
+        if spec.date_window_bdays == 0:
+            conds.append(f"f.{col} = b.{col}")        # an equality joins by hash
+        else:
+            w = params.add("window", spec.date_window_bdays)
+            conds.append(f"abs(b.{col} - f.{col}) <= {w}")
     for name in spec.require:
         conds.append(_within_sql(settings, name, params, "f", "b"))
     conds.append("NOT EXISTS (SELECT 1 FROM tmp_rc_forbid x WHERE x.trade_id = f.trade_id AND x.settlement_id = b.settlement_id)")

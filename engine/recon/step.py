@@ -84,7 +84,7 @@ def reconcile_for_run(ctx: RunContext, settings: ReconSettings) -> dict[str, Any
         "resolved": life.resolved,
         "auto_resolved_events": n_res,
         "auto_reopened_events": n_reo,
-        "seconds": {k: round(v, 3) for k, v in secs.items()},
+        "phase_seconds": {k: round(v, 3) for k, v in secs.items()},
     }
 
 

@@ -2,7 +2,7 @@
 -- break, the best $k candidates among the unmatched records of the other side, with a score in
 -- [0, 1] (weighted agreement of ISIN, direction, quantity, amount, dates, account, counterparty,
 -- currency and reference similarity) and the fields that differ, so that a person confirms a
--- match in one step. Candidates share the ISIN, or the account and direction.
+-- match in one step. Candidates share the ISIN, or the account, direction and settlement date.
 -- Grain: one row per (unmatched record, candidate), rank 1..$k.
 -- Inputs: tmp_rc_lfo, tmp_rc_lbo, tmp_rc_breaks. Parameters: $k (INTEGER).
 CREATE OR REPLACE TEMP TABLE tmp_rc_sugg AS
@@ -20,7 +20,7 @@ pairs AS (
     SELECT f.trade_id, b.settlement_id FROM fo AS f JOIN bo AS b ON f.isin = b.isin
     UNION
     SELECT f.trade_id, b.settlement_id FROM fo AS f JOIN bo AS b
-      ON f.account_id = b.account_id AND f.direction = b.direction
+      ON f.account_id = b.account_id AND f.direction = b.direction AND f.settle_date = b.settle_date
 ),
 scored AS (
     SELECT f.trade_id, b.settlement_id, f.break_id AS fo_break_id, b.break_id AS bo_break_id,

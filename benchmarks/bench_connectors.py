@@ -115,6 +115,41 @@ print(json.dumps({{"seconds": s, "connector": b.connector, "loaded": b.rows_load
                   "cpu_s": round(_cpu() - c0, 1), "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}}))
 """
 
+# The peers, on the same file in the same run: what the bare libraries take to read it, without
+# mapping, validation, quarantine or the store (a floor, not a competitor doing the same job).
+PEER = """
+import json, resource, time
+from pathlib import Path
+p = Path({path!r})
+kind = {kind!r}
+t = time.perf_counter()
+if kind == "polars":
+    import polars as pl
+    n = pl.read_csv(p, infer_schema=False).height
+elif kind == "duckdb":
+    import duckdb
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [str(p)])
+    n = con.sql("SELECT count(*) FROM t").fetchall()[0][0]
+elif kind == "openpyxl":
+    import openpyxl
+    wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    n = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))  # every sheet row, header included
+elif kind == "simplefix":
+    import simplefix
+    n = 0
+    with p.open("rb") as fh:
+        for line in fh:
+            parser = simplefix.FixParser()
+            parser.append_buffer(line.rstrip(b"\\n").replace(b"|", b"\\x01"))
+            msg = parser.get_message()
+            n += msg is not None and msg.get(17) is not None
+s = time.perf_counter() - t
+print(json.dumps({{"seconds": s, "peer": kind, "rows": n,
+                  "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}}))
+"""
+PEERS = {"blotter.csv": ("polars", "duckdb"), "blotter.xlsx": ("openpyxl",), "drop.log": ("simplefix",)}
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -122,6 +157,7 @@ def main() -> None:
     ap.add_argument("--fix", type=int, default=1_000_000, help="FIX messages")
     ap.add_argument("--xlsx", type=int, default=100_000, help="Excel blotter rows (0 to skip)")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--no-peers", dest="peers", action="store_false", help="skip the bare-library rows")
     args = ap.parse_args()
     base = ROOT / "data" / "bench_connectors"
     shutil.rmtree(base, ignore_errors=True)
@@ -140,6 +176,8 @@ def main() -> None:
         }
         rows.append(run_child(f"{label}: parse", n, PARSE.format(path=str(path)), env))
         rows.append(run_child(f"{label}: load", n, LOAD.format(path=str(path), ref=str(base / "instruments.csv")), env))
+        for kind in PEERS[name] if args.peers else ():
+            rows.append(run_child(f"{label}: peer {kind}", n, PEER.format(path=str(path), kind=kind)))
     load = os.getloadavg()[0]
     print_table(f"midoffice connectors benchmark (2 cores; load average {load:.1f} at the end; "
                 "peak_mib = the step's own peak RSS, cpu_s = its CPU seconds)", rows)

@@ -100,3 +100,104 @@ def test_disabled_cash_step(tmp_path: Path) -> None:
     load(cfg, [trade("T1")], [settlement("S1", "T1")])
     r = run(cfg)
     assert r.steps["cash_reconciliation"]["enabled"] is False
+
+
+@pytest.fixture(scope="module")
+def edge_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The cases that the 1:1 pairing of staging leaves to the full passes, and its rounding: two
+    events of one settlement on one value date against one entry, flows netted in one entry
+    (aggregate), an entry whose reference and value date repeat (a duplicate and its reversal),
+    amounts beyond 64-bit decimals, a settlement with only a later record."""
+    cfg = config(tmp_path_factory.mktemp("recon_cash_edges"))
+    q = Decimal
+    eur = {"currency": "EUR", "account_id": "ACC2"}
+    trades = [trade(f"T{n}") for n in ("10", "14")] + [trade(f"T{n}", **eur) for n in ("11", "12")]
+    settlements = [
+        settlement("S10", "T10", status="PARTIAL", settled_quantity=q(40), settled_amount=q("6000.00"), known_date=Y),
+        settlement("S10", "T10", seq=2, known_date=D),                        # the rest, the same value date
+        settlement("S11", "T11", **eur), settlement("S12", "T12", **eur),     # paid together, no reference
+        settlement("S13", None, direction="DELIVER", amount=q("123456789012345.6750"),
+                   settled_amount=q("123456789012345.6750")),                 # rounds to .68 (half away from zero)
+        settlement("S14", "T14", settled_amount=q("15000.005")),              # rounds to 15000.01
+        settlement("S15", None, seq=2),                                       # only a later record
+        settlement("S16", None, amount=q("123456789012345.6650"), settled_amount=q("123456789012345.6650")),
+    ]
+    m = cash
+    movements = [
+        m("M10", entry_ref="S10"),
+        m("M11", account="CASH-EUR-2", currency="EUR", amount=q("-30000.00")),
+        m("M13", entry_ref="S13", amount=q("123456789012345.6800")),
+        m("M14A", entry_ref="S14", amount=q("-15000.01")), m("M14B", entry_ref="S14", amount=q("-15000.01")),
+        m("M14C", entry_ref="S14", amount=q("15000.01"), is_reversal=True),
+        m("M15", entry_ref="S15"),
+        m("M16", entry_ref="S16", amount=q("-123456789012345.6500")),        # two cents off
+    ]
+    load(cfg, trades, settlements, movements)
+    return cfg, run(cfg)
+
+
+def test_cash_edges_known_answers(edge_world) -> None:  # type: ignore[no-untyped-def]
+    cfg, result = edge_world
+    assert cash_breaks(cfg) == {"E:S16#1": ("CASH_DMON", "S16", "M16")}
+    with store.connect(cfg, read_only=True) as con:
+        e = store.query(con, "SELECT expected_id, amount, match_id, pass_name FROM out_cash_expected "
+                             "WHERE as_of = $d ORDER BY expected_id", {"d": D})
+        matches = store.query(con, "SELECT match_id, expected_id, movement_id, is_clean FROM out_cash_matches "
+                                   "WHERE as_of = $d ORDER BY ALL", {"d": D})
+    rows = {r["expected_id"]: r for r in e.iter_rows(named=True)}
+    day = D.isoformat()
+    assert (rows["S10#1"]["amount"], rows["S10#2"]["amount"]) == (Decimal("-6000.00"), Decimal("-9000.00"))
+    assert rows["S10#1"]["match_id"] == rows["S10#2"]["match_id"] == f"E:S10@{day}"
+    assert rows["S11#1"]["match_id"] == rows["S12#1"]["match_id"] == "G:S11#1"
+    assert rows["S11#1"]["pass_name"] == "cash_aggregate"
+    assert rows["S13#1"]["amount"] == Decimal("123456789012345.68")
+    assert rows["S16#1"]["amount"] == Decimal("-123456789012345.67")
+    assert rows["S14#1"]["amount"] == Decimal("-15000.01")
+    assert rows["S15#2"]["match_id"] == f"E:S15@{day}"
+    assert rows["S13#1"]["match_id"] == f"E:S13@{day}" and rows["S13#1"]["pass_name"] == "cash_reference"
+    assert matches.filter(pl.col("match_id") == f"E:S14@{day}").rows() == [
+        (f"E:S14@{day}", "S14#1", None, True),
+        (f"E:S14@{day}", None, "M14A", True), (f"E:S14@{day}", None, "M14B", True), (f"E:S14@{day}", None, "M14C", True),
+    ]
+    assert matches.filter(pl.col("match_id") == f"E:S13@{day}").rows() == [(f"E:S13@{day}", "S13#1", "M13", True)]
+    assert matches.filter(pl.col("match_id") == f"E:S16@{day}").rows() == [(f"E:S16@{day}", "S16#1", "M16", False)]
+    s = result.steps["cash_reconciliation"]
+    assert s["expected"] == 8 and s["movements"] == 8
+    assert s["matches_by_pass"] == {"cash_reference": 5, "cash_economic": 0, "cash_aggregate": 1}
+
+
+def test_cash_without_reference_pass(tmp_path: Path) -> None:
+    """No reference pass: entries are paired on cash account, currency, value date and amount only;
+    a window of business days pairs an entry booked a day late (a value-date difference)."""
+    passes = [
+        {"name": "econ", "method": "economic", "keys": ["cash_account", "currency"], "date_field": "value_date",
+         "date_window_bdays": 1, "require": ["amount"]},
+    ]
+    cfg = config(tmp_path, cash={"passes": passes})
+    q = Decimal
+    load(cfg, [trade("T1"), trade("T2")],
+         [settlement("S1", "T1"), settlement("S2", "T2", settled_amount=q("14000.00"), actual_settle_date=Y)],
+         [cash("M1", entry_ref="S1"), cash("M2", amount=q("-14000.00"))])
+    r = run(cfg)
+    assert cash_breaks(cfg) == {"E:S2#1": ("CASH_DDAT", "S2", "M2")}
+    assert r.steps["cash_reconciliation"]["matches_by_pass"] == {"econ": 2}
+    with store.connect(cfg, read_only=True) as con:
+        e = store.query(con, "SELECT expected_id, match_id FROM out_cash_expected WHERE as_of = $d ORDER BY 1", {"d": D})
+    assert e.rows() == [("S1#1", "T:S1#1"), ("S2#1", "T:S2#1")]
+
+
+@pytest.mark.parametrize(("tolerance", "paired"), [
+    ({"minor_units": 0}, False),                       # exact: a cent apart is not a pair
+    ({"minor_units": 1}, True),
+    ({"minor_units": 0, "abs": 0.005}, False),
+    ({"minor_units": 0, "rel": 0.000001}, True),       # 1e-6 x 15000.01 = 0.015
+])
+def test_cash_economic_amount_tolerance(tmp_path: Path, tolerance: dict[str, float], paired: bool) -> None:
+    """The economic pass joins on bands of the amount; every tolerance still decides alone."""
+    passes = [{"name": "econ", "method": "economic", "keys": ["cash_account", "currency"], "date_field": "value_date",
+               "require": ["amount"]}]
+    cfg = config(tmp_path, cash={"passes": passes, "tolerances": {"amount": tolerance}})
+    load(cfg, [trade("T1")], [settlement("S1", "T1")], [cash("M1", amount=Decimal("-15000.01"))])
+    r = run(cfg)
+    assert r.steps["cash_reconciliation"]["matches_by_pass"] == {"econ": int(paired)}
+    assert cash_breaks(cfg) == ({} if paired else {"E:S1#1": ("CASH_MISSING", "S1", None)})

@@ -1,18 +1,31 @@
 -- Purpose: classify the cash matches and list the cash breaks.
---   tmp_cash_sum: per match, both sides summed (expected amount vs statement amount, currencies,
---     latest value dates, business-day ordinals).
+--   tmp_cash_sum: per match that may differ (every match but the clean 1:1 pairs of cash_stage,
+--     whose currencies and amounts agree and whose value dates are equal), both sides summed
+--     (expected amount vs statement amount, currencies, latest value dates, business-day ordinals).
 --   tmp_cash_fd: per match and field out of tolerance: currency (NCRR), amount (DMON, within
 --     $amt_abs, $amt_minor minor units or $amt_rel x max(|expected|, |actual|)), value date
 --     (DDAT, within $vd_bdays).
 --   tmp_cash_breaks: CASH_MISMATCH (type CASH_<first code by NCRR > DMON > DDAT>), CASH_MISSING
 --     (an expected flow without entry), CASH_UNEXPECTED (an entry without expected flow that
 --     carries a reference, or any entry when $unexpected_all).
--- Grain: see each table. Inputs: tmp_cash_gm, tmp_cash_exp, tmp_cash_mov, tmp_cash_lexp,
---   tmp_cash_lmov, tmp_rc_fo, ref_instruments, tmp_rc_cal, tmp_rc_fx.
+-- Grain: see each table. Inputs: tmp_cash_ref, tmp_cash_refpass, tmp_cash_gmx, tmp_cash_ed,
+--   tmp_cash_md, tmp_cash_lexp, tmp_cash_lmov, tmp_rc_fo, ref_instruments, tmp_rc_cal, tmp_rc_fx.
 -- Parameters: $as_of, $amt_abs, $amt_rel, $amt_minor (DECIMAL), $amt_desc (VARCHAR), $vd_bdays
 --   (INTEGER), $unexpected_all (BOOLEAN), $base (VARCHAR).
 CREATE OR REPLACE TEMP TABLE tmp_cash_sum AS
-WITH e AS (
+WITH gm AS MATERIALIZED (
+    SELECT match_id, pass_name, method, expected_id, movement_id FROM tmp_cash_gmx
+    UNION ALL
+    SELECT 'E:' || r.ref || '@' || CAST(r.value_date AS VARCHAR), p.pass_name, 'REFERENCE',
+           r.ref || '#' || CAST(r.seq AS VARCHAR), NULL
+    FROM tmp_cash_ref AS r CROSS JOIN tmp_cash_refpass AS p
+    WHERE r.pair AND NOT r.clean
+    UNION ALL
+    SELECT 'E:' || r.ref || '@' || CAST(r.value_date AS VARCHAR), p.pass_name, 'REFERENCE', NULL, r.movement_id
+    FROM tmp_cash_ref AS r CROSS JOIN tmp_cash_refpass AS p
+    WHERE r.pair AND NOT r.clean
+),
+e AS (
     SELECT gm.match_id, any_value(gm.pass_name) AS pass_name, any_value(gm.method) AS method,
            list(x.expected_id ORDER BY x.expected_id) AS expected_ids, min(x.expected_id) AS first_expected,
            list_distinct(flatten(list(x.settlement_ids))) AS settlement_ids, min(x.trade_id) AS trade_id,
@@ -22,7 +35,7 @@ WITH e AS (
            CASE WHEN min(x.currency) = max(x.currency) THEN min(x.currency) ELSE '<mixed>' END AS e_currency,
            max(x.value_date) AS e_value_date,
            CASE WHEN min(x.cash_account) = max(x.cash_account) THEN min(x.cash_account) ELSE '<mixed>' END AS cash_account
-    FROM tmp_cash_gm AS gm JOIN tmp_cash_exp AS x ON x.expected_id = gm.expected_id
+    FROM gm JOIN tmp_cash_ed AS x ON x.expected_id = gm.expected_id
     GROUP BY gm.match_id
 ),
 m AS (
@@ -30,7 +43,7 @@ m AS (
            sum(x.amount) AS m_amount,
            CASE WHEN min(x.currency) = max(x.currency) THEN min(x.currency) ELSE '<mixed>' END AS m_currency,
            max(x.value_date) AS m_value_date
-    FROM tmp_cash_gm AS gm JOIN tmp_cash_mov AS x ON x.movement_id = gm.movement_id
+    FROM gm JOIN tmp_cash_md AS x ON x.movement_id = gm.movement_id
     GROUP BY gm.match_id
 )
 SELECT e.*, m.movement_ids, m.first_movement, m.m_amount, m.m_currency, m.m_value_date,

@@ -147,11 +147,16 @@ t1 = time.perf_counter()
 stage.stage(con, settings, as_of)
 t2 = time.perf_counter()
 # persist both staged inputs so that every tool reads the same two tables
-con.execute("CREATE OR REPLACE TABLE bench_fo AS SELECT * FROM tmp_rc_fo")
-con.execute("CREATE OR REPLACE TABLE bench_bo AS SELECT * FROM tmp_rc_bo")
+# under the names the reconciliation reads (tmp_rc_fo, tmp_rc_bo), as tables of the file: the
+# engine reads them in place (buffer-managed, with their row ids) without a copy
+for side in ("fo", "bo"):
+    con.execute(f"CREATE OR REPLACE TABLE bench_{{side}} AS SELECT * FROM tmp_rc_{{side}}")
+    con.execute(f"DROP TABLE temp.main.tmp_rc_{{side}}")
+    con.execute(f"DROP TABLE IF EXISTS tmp_rc_{{side}}")
+    con.execute(f"ALTER TABLE bench_{{side}} RENAME TO tmp_rc_{{side}}")
 con.execute("CHECKPOINT")
-n_fo = con.sql("SELECT count(*) FROM bench_fo").fetchall()[0][0]
-n_bo = con.sql("SELECT count(*) FROM bench_bo").fetchall()[0][0]
+n_fo = con.sql("SELECT count(*) FROM tmp_rc_fo").fetchall()[0][0]
+n_bo = con.sql("SELECT count(*) FROM tmp_rc_bo").fetchall()[0][0]
 con.close()
 print(json.dumps({{"seconds": t2 - t1, "trades_asof_s": round(t1 - t0, 3), "fo": n_fo, "bo": n_bo,
                    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
@@ -166,10 +171,10 @@ ts, tc = [], []
 for _ in range({repeat}):
     t = time.perf_counter()
     con.execute("CREATE OR REPLACE TEMP TABLE floor AS SELECT f.trade_id, b.settlement_id "
-                "FROM bench_fo AS f FULL OUTER JOIN bench_bo AS b ON f.trade_id = b.trade_ref")
+                "FROM tmp_rc_fo AS f FULL OUTER JOIN tmp_rc_bo AS b ON f.trade_id = b.trade_ref")
     ts.append(time.perf_counter() - t)
     t = time.perf_counter()
-    con.sql("SELECT count(*) FROM bench_fo AS f FULL OUTER JOIN bench_bo AS b ON f.trade_id = b.trade_ref").fetchall()
+    con.sql("SELECT count(*) FROM tmp_rc_fo AS f FULL OUTER JOIN tmp_rc_bo AS b ON f.trade_id = b.trade_ref").fetchall()
     tc.append(time.perf_counter() - t)
 rows = con.sql("SELECT count(*) FROM floor").fetchall()[0][0]
 print(json.dumps({{"seconds": min(ts), "median_s": round(statistics.median(ts), 3), "count_only_s": round(min(tc), 3),
@@ -193,11 +198,9 @@ con.execute("SET threads = 2")
 # the run's inputs: live trades and the settlements' current state (as staged by PREP)
 from engine.recon.sqlrun import run_script
 con.execute("SET memory_limit = '{mem}'")
-# the two staged sides, read in place (views over the staged tables: no copy, buffer-managed)
-con.execute("CREATE OR REPLACE TEMP VIEW tmp_rc_fo AS SELECT * FROM bench_fo")
+# the two staged sides are the tables tmp_rc_fo / tmp_rc_bo of the file, read in place (no copy)
 stage.create_calendar(con, settings, as_of)
 run_script(con, "recon/fx", {{"as_of": as_of}})
-con.execute("CREATE OR REPLACE TEMP VIEW tmp_rc_bo AS SELECT * FROM bench_bo")
 times, last = [], None
 for _ in range({repeat}):
     t = time.perf_counter()
@@ -237,8 +240,8 @@ con.execute("SET threads = 2")
 cols = '''isin, direction, currency, CAST(quantity AS DOUBLE) AS quantity, CAST(price AS DOUBLE) AS price,
           CAST(amount AS DOUBLE) AS amount, settle_date, trade_date, place_of_settlement, counterparty_id, account_id'''
 t = time.perf_counter()
-fo = con.sql(f"SELECT trade_id AS k, {{cols}} FROM bench_fo").pl()
-bo = con.sql(f"SELECT coalesce(trade_ref, settlement_id) AS k, {{cols}} FROM bench_bo").pl()
+fo = con.sql(f"SELECT trade_id AS k, {{cols}} FROM tmp_rc_fo").pl()
+bo = con.sql(f"SELECT coalesce(trade_ref, settlement_id) AS k, {{cols}} FROM tmp_rc_bo").pl()
 if {backend!r} == "pandas":
     fo, bo = fo.to_pandas(), bo.to_pandas()
 prep = time.perf_counter() - t

@@ -11,7 +11,9 @@ the few pairs with a non-zero mask, the few touched by duplicates, manual matche
 unmatches, and the unmatched leftovers are handled by small set-based queries.
 
 Scratch tables:
-- ``tmp_rc_p1(trade_id, settlement_id, mask)``: the reference join (one side NULL = unmatched).
+- ``tmp_rc_p1(trade_id, settlement_id, mask, frid, brid)``: the reference join (one side NULL =
+  unmatched), with the row ids of the two records in ``tmp_rc_fo``/``tmp_rc_bo`` so that the few
+  records read in full later are fetched by row id rather than by a string key.
 - ``tmp_rc_x``: pairs of ``tmp_rc_p1`` taken out of the 1:1 set (duplicate references, manual
   matches, manual unmatches).
 - ``tmp_rc_gm(match_id, pass_name, method, trade_id, settlement_id)``: members of every match
@@ -78,8 +80,9 @@ def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
     if not enabled:
         _exec(con, "p1-none",
               "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "
-              "SELECT trade_id, CAST(NULL AS VARCHAR) AS settlement_id, 0 AS mask FROM tmp_rc_fo "
-              "UNION ALL SELECT NULL, settlement_id, 0 FROM tmp_rc_bo")
+              "SELECT trade_id, CAST(NULL AS VARCHAR) AS settlement_id, 0 AS mask, rowid AS frid, "
+              "CAST(NULL AS BIGINT) AS brid FROM tmp_rc_fo "
+              "UNION ALL SELECT NULL, settlement_id, 0, NULL, rowid FROM tmp_rc_bo")
         _interesting(con)
         return
     sig = sqlgen.signature(settings.compare)
@@ -87,10 +90,11 @@ def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
         "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "  # noqa: S608 - identifiers from code, values bound
         "SELECT f.trade_id, b.settlement_id, "
         "CASE WHEN f.trade_id IS NULL OR b.settlement_id IS NULL THEN 0 "
-        f"ELSE CAST(f.sig <> b.sig AS INTEGER) | CASE WHEN b.si THEN {SETTLE_BIT} ELSE 0 END END AS mask "
-        f"FROM (SELECT trade_id, {sig} AS sig FROM tmp_rc_fo) AS f "
-        f"FULL OUTER JOIN (SELECT settlement_id, trade_ref, {sig} AS sig, {sqlgen.settle_issue('tmp_rc_bo')} AS si "
-        "FROM tmp_rc_bo) AS b "
+        f"ELSE CAST(f.sig <> b.sig AS INTEGER) | CASE WHEN b.si THEN {SETTLE_BIT} ELSE 0 END END AS mask, "
+        "f.rid AS frid, b.rid AS brid "
+        f"FROM (SELECT trade_id, rowid AS rid, {sig} AS sig FROM tmp_rc_fo) AS f "
+        f"FULL OUTER JOIN (SELECT settlement_id, trade_ref, rowid AS rid, {sig} AS sig, "
+        f"{sqlgen.settle_issue('tmp_rc_bo')} AS si FROM tmp_rc_bo) AS b "
         "ON f.trade_id = b.trade_ref"
     )
     _exec(con, "p1", sql, {"as_of": as_of})
@@ -153,7 +157,7 @@ def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
     # (then recon/dupref.sql ran); manual decisions may touch clean pairs: read the whole join
     source = "tmp_rc_p1" if (has_manual or has_forbid or _full_dupref(con)) else "tmp_rc_pi"
     _exec(con, "x",
-          f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.mask FROM {source} AS p "  # noqa: S608 - identifiers from code, values bound
+          f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.mask, p.frid, p.brid FROM {source} AS p "  # noqa: S608 - identifiers from code, values bound
           f"WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tmp_rc_gm (match_id VARCHAR, pass_name VARCHAR, method VARCHAR, "
@@ -164,10 +168,10 @@ def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
         sqlrun.run_script(con, "recon/reference_groups", {"pass_name": ref_pass})
 
 
-def build_leftovers(con: duckdb.DuckDBPyConnection) -> None:
-    """``tmp_rc_nfo`` / ``tmp_rc_nbo`` (records read in full later) and ``tmp_rc_lfo`` /
-    ``tmp_rc_lbo`` (records in no match yet, with derived columns)."""
-    sqlrun.run_script(con, "recon/need")
+def build_leftovers(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """``tmp_rc_nfo`` / ``tmp_rc_nbo`` (records read in full later, with their derived columns)
+    and ``tmp_rc_lfo`` / ``tmp_rc_lbo`` (records in no match yet)."""
+    sqlrun.run_script(con, "recon/need", {"as_of": as_of})
     sqlrun.run_script(con, "recon/leftovers")
 
 
@@ -182,8 +186,9 @@ def _remove_matched(con: duckdb.DuckDBPyConnection, pass_name: str) -> None:
         if not n["matched"]:
             continue
         if 2 * int(n["matched"]) > int(n["left_"]):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} "  # noqa: S608
-                        f"WHERE {col} NOT IN {matched}", {"p": pass_name})
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} AS t "  # noqa: S608
+                        f"WHERE NOT EXISTS (SELECT 1 FROM tmp_rc_gm AS g WHERE g.pass_name = $p AND g.{col} = t.{col})",
+                        {"p": pass_name})
         else:
             con.execute(f"DELETE FROM {table} WHERE {col} IN {matched}", {"p": pass_name})  # noqa: S608
 
@@ -323,7 +328,7 @@ def run_passes(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: d
     split_touched(con, ref.name if ref else None)
     stats.seconds["reference_join"] = time.perf_counter() - t
     t = time.perf_counter()
-    build_leftovers(con)
+    build_leftovers(con, as_of)
     stats.seconds["leftovers"] = time.perf_counter() - t
     for spec in settings.passes:
         t = time.perf_counter()

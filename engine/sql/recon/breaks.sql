@@ -45,34 +45,19 @@ state_only AS (
     -- two records directly (no summaries needed)
     SELECT 'T:' || p.trade_id AS match_id, $ref_pass AS pass_name, p.trade_id, p.settlement_id,
            [p.trade_id] AS trade_ids, [p.settlement_id] AS settlement_ids,
-           f.isin, f.instrument_id, i.asset_class, f.book_id, f.counterparty_id, b.custodian,
+           f.isin, f.instrument_id, f.asset_class, f.book_id, f.counterparty_id, b.custodian,
            coalesce(f.account_id, b.account_id) AS account_id, f.direction, f.currency,
            f.quantity AS quantity_fo, b.quantity AS quantity_bo,
-           CASE coalesce(c.minor_units, 2) WHEN 0 THEN round(f.amount, 0) WHEN 1 THEN round(f.amount, 1)
-                WHEN 2 THEN round(f.amount, 2) WHEN 3 THEN round(f.amount, 3) ELSE round(f.amount, 4) END AS amount_fo,
-           CASE coalesce(c.minor_units, 2) WHEN 0 THEN round(b.amount, 0) WHEN 1 THEN round(b.amount, 1)
-                WHEN 2 THEN round(b.amount, 2) WHEN 3 THEN round(b.amount, 3) ELSE round(b.amount, 4) END AS amount_bo,
+           f.amount_r AS amount_fo, b.amount_r AS amount_bo,
            f.trade_date, coalesce(b.settle_date, f.settle_date) AS intended_settle_date,
-           b.status AS bo_status,
-           CASE
-               WHEN b.status = 'FAILING' THEN 'FAILING'
-               WHEN b.status = 'PARTIAL' OR (b.status = 'SETTLED' AND coalesce(b.settled_quantity, b.quantity) < b.quantity)
-                    THEN 'PARTIAL'
-               WHEN b.status = 'SETTLED' THEN 'SETTLED'
-               WHEN b.settle_date < $as_of THEN 'PENDING_PAST_ISD'
-               ELSE 'PENDING'
-           END AS state,
-           b.reason_code, b.reason_text,
-           CASE WHEN b.status = 'SETTLED' THEN coalesce(b.settled_quantity, b.quantity)
-                ELSE coalesce(b.settled_quantity, 0) END AS settled_quantity,
+           b.status AS bo_status, b.state, b.reason_code, b.reason_text,
+           b.settled_q AS settled_quantity,
            b.quantity AS instructed_quantity, b.amount AS instructed_amount,
-           i.liquidity AS x_liquidity, coalesce(i.price_multiplier, 1) AS x_multiplier,
+           f.liquidity AS x_liquidity, f.price_multiplier AS x_multiplier,
            coalesce(f.price, b.price) AS x_price
     FROM tmp_rc_ps AS p
     JOIN tmp_rc_nfo AS f ON f.trade_id = p.trade_id
     JOIN tmp_rc_nbo AS b ON b.settlement_id = p.settlement_id
-    LEFT JOIN ref_instruments AS i ON i.instrument_id = f.instrument_id
-    LEFT JOIN ref_currencies AS c ON c.currency = b.currency
 ),
 sett AS (
     SELECT 'SETTLEMENT' AS category, 'SETTLEMENT' AS kind, m.state AS break_type, m.reason_code AS iso_code,

@@ -7,7 +7,8 @@
 -- 1:1 matches of the other passes) is summarised by projection; only group matches are aggregated.
 -- Grain: one row per match_id and side.
 -- Inputs: tmp_rc_pc (hot 1:1 pairs to classify), tmp_rc_gm (members of the other matches),
---   tmp_rc_nfo, tmp_rc_nbo, ref_instruments, ref_currencies, tmp_rc_cal.
+--   tmp_rc_nfo, tmp_rc_nbo (records already enriched: amount_r, minor_unit, sgn, business days,
+--   instrument attributes, settled_q, 1:1 state), tmp_rc_cal.
 -- Parameters: $as_of (DATE), $ref_pass (VARCHAR: the reference pass's name).
 CREATE OR REPLACE TEMP TABLE tmp_rc_cmn AS
 SELECT match_id, any_value(pass_name) AS pass_name, any_value(method) AS method,
@@ -24,24 +25,16 @@ WITH mem AS (
     FROM tmp_rc_gm AS g JOIN tmp_rc_cmn AS n USING (match_id)
     WHERE g.trade_id IS NOT NULL
 ),
-m AS (
-    SELECT mem.match_id, mem.pass_name, mem.method, mem.nt, f.*, i.asset_class, i.liquidity,
-           coalesce(i.price_multiplier, 1) AS price_multiplier, coalesce(c.minor_units, 2) AS minor,
-           CASE f.direction WHEN 'RECEIVE' THEN 1 WHEN 'DELIVER' THEN -1 END AS sgn
+r AS (
+    SELECT mem.match_id, mem.pass_name, mem.method, mem.nt, f.*
     FROM mem
     JOIN tmp_rc_nfo AS f ON f.trade_id = mem.trade_id
-    LEFT JOIN ref_instruments AS i ON i.instrument_id = f.instrument_id
-    LEFT JOIN ref_currencies AS c ON c.currency = f.currency
-),
-r AS (
-    SELECT *, CASE minor WHEN 0 THEN round(amount, 0) WHEN 1 THEN round(amount, 1) WHEN 2 THEN round(amount, 2) WHEN 3 THEN round(amount, 3) ELSE round(amount, 4) END AS amount_r, CAST(CASE minor WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001 ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit
-    FROM m
 ),
 single AS (
     SELECT match_id, pass_name, method, CAST(1 AS BIGINT) AS n, [trade_id] AS ids, trade_id AS first_id, isin,
            direction, currency, quantity, price, amount_r,
            minor_unit, settle_date, trade_date, place_of_settlement, counterparty_id, account_id, book_id,
-           instrument_id, asset_class, liquidity, price_multiplier
+           instrument_id, asset_class, liquidity, price_multiplier, settle_bd, trade_bd
     FROM r WHERE nt = 1
 ),
 grp AS (
@@ -72,13 +65,13 @@ grp AS (
     FROM r WHERE nt > 1
     GROUP BY match_id
 ),
-s AS (
-    SELECT * FROM single UNION ALL BY NAME SELECT * FROM grp
+grp_bd AS (
+    SELECT g.*, cs.bd AS settle_bd, ct.bd AS trade_bd
+    FROM grp AS g
+    LEFT JOIN tmp_rc_cal AS cs ON cs.d = g.settle_date
+    LEFT JOIN tmp_rc_cal AS ct ON ct.d = g.trade_date
 )
-SELECT s.*, cs.bd AS settle_bd, ct.bd AS trade_bd
-FROM s
-LEFT JOIN tmp_rc_cal AS cs ON cs.d = s.settle_date
-LEFT JOIN tmp_rc_cal AS ct ON ct.d = s.trade_date;
+SELECT * FROM single UNION ALL BY NAME SELECT * FROM grp_bd;
 
 CREATE OR REPLACE TEMP TABLE tmp_rc_sbo AS
 WITH mem AS (
@@ -89,18 +82,10 @@ WITH mem AS (
     FROM tmp_rc_gm AS g JOIN tmp_rc_cmn AS n USING (match_id)
     WHERE g.settlement_id IS NOT NULL
 ),
-m AS (
-    SELECT mem.match_id, mem.ns, b.*, coalesce(c.minor_units, 2) AS minor,
-           CASE b.direction WHEN 'RECEIVE' THEN 1 WHEN 'DELIVER' THEN -1 END AS sgn,
-           CASE WHEN b.status = 'SETTLED' THEN coalesce(b.settled_quantity, b.quantity)
-                ELSE coalesce(b.settled_quantity, 0) END AS settled_q
+r AS (
+    SELECT mem.match_id, mem.ns, b.*
     FROM mem
     JOIN tmp_rc_nbo AS b ON b.settlement_id = mem.settlement_id
-    LEFT JOIN ref_currencies AS c ON c.currency = b.currency
-),
-r AS (
-    SELECT *, CASE minor WHEN 0 THEN round(amount, 0) WHEN 1 THEN round(amount, 1) WHEN 2 THEN round(amount, 2) WHEN 3 THEN round(amount, 3) ELSE round(amount, 4) END AS amount_r, CAST(CASE minor WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001 ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit
-    FROM m
 ),
 single AS (
     SELECT match_id, CAST(1 AS BIGINT) AS n, [settlement_id] AS ids, settlement_id AS first_id, isin, direction, currency,
@@ -108,14 +93,7 @@ single AS (
            settle_date, trade_date, place_of_settlement, counterparty_id, account_id, custodian,
            quantity AS instructed_quantity, settled_q AS settled_quantity,
            amount AS instructed_amount, settle_date AS isd, actual_settle_date, status,
-           reason_code, reason_text, coalesce(payment = 'FREE', FALSE) AS is_free,
-           CASE
-               WHEN status = 'FAILING' THEN 'FAILING'
-               WHEN status = 'PARTIAL' OR (status = 'SETTLED' AND settled_q < quantity) THEN 'PARTIAL'
-               WHEN status = 'SETTLED' THEN 'SETTLED'
-               WHEN settle_date < $as_of THEN 'PENDING_PAST_ISD'
-               ELSE 'PENDING'
-           END AS state
+           reason_code, reason_text, coalesce(payment = 'FREE', FALSE) AS is_free, state, settle_bd, trade_bd
     FROM r WHERE ns = 1
 ),
 grp AS (
@@ -157,10 +135,10 @@ grp AS (
     FROM r WHERE ns > 1
     GROUP BY match_id
 ),
-s AS (
-    SELECT * FROM single UNION ALL BY NAME SELECT * FROM grp
+grp_bd AS (
+    SELECT g.*, cs.bd AS settle_bd, ct.bd AS trade_bd
+    FROM grp AS g
+    LEFT JOIN tmp_rc_cal AS cs ON cs.d = g.settle_date
+    LEFT JOIN tmp_rc_cal AS ct ON ct.d = g.trade_date
 )
-SELECT s.*, cs.bd AS settle_bd, ct.bd AS trade_bd
-FROM s
-LEFT JOIN tmp_rc_cal AS cs ON cs.d = s.settle_date
-LEFT JOIN tmp_rc_cal AS ct ON ct.d = s.trade_date;
+SELECT * FROM single UNION ALL BY NAME SELECT * FROM grp_bd;

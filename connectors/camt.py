@@ -52,6 +52,7 @@ from connectors.iso20022 import (
     IsoDoc,
     IsoValueError,
     Nav,
+    Paths,
     app_header,
     check_head,
     find_documents,
@@ -100,72 +101,81 @@ def _dec_str(d: Decimal) -> str:
     return format(d, "f")
 
 
-def _amount(nav: Nav, el: etree._Element, path: str = "Amt") -> tuple[str | None, str | None]:
-    a = nav.find(el, path)
+def _amount(p: Paths, path: str = "Amt") -> tuple[str | None, str | None]:
+    a = p.find(path)
     if a is None or a.text is None:
         return None, None
     return a.text.strip(), a.get("Ccy")
 
 
-def _date_of(nav: Nav, el: etree._Element, path: str) -> str | None:
-    return iso_date(nav.first_text(el, f"{path}/Dt", f"{path}/DtTm"), path)
+def _date_of(p: Paths, path: str) -> str | None:
+    return iso_date(p.first_text(f"{path}/Dt", f"{path}/DtTm"), path)
 
 
 def _ref(v: str | None) -> str | None:
     return None if v is None or v.strip().upper() in _NO_REF else v.strip()
 
 
-def _name(nav: Nav, tx: etree._Element, role: str) -> str | None:
-    return nav.first_text(tx, f"RltdPties/{role}/Pty/Nm", f"RltdPties/{role}/Nm",
-                          f"RltdPties/{role}/Agt/FinInstnId/Nm", f"RltdPties/{role}/Agt/FinInstnId/BICFI",
-                          f"RltdAgts/{role}Agt/FinInstnId/BICFI")
+def _name(p: Paths, role: str) -> str | None:
+    return p.first_text(f"RltdPties/{role}/Pty/Nm", f"RltdPties/{role}/Nm",
+                        f"RltdPties/{role}/Agt/FinInstnId/Nm", f"RltdPties/{role}/Agt/FinInstnId/BICFI",
+                        f"RltdAgts/{role}Agt/FinInstnId/BICFI")
 
 
 def _account(nav: Nav, acct: etree._Element | None) -> str | None:
     return nav.first_text(acct, "Id/IBAN", "Id/Othr/Id")
 
 
-def _bank_code(nav: Nav, el: etree._Element) -> str | None:
-    dom = nav.text(el, "BkTxCd/Domn/Cd")
+def _bank_code(p: Paths) -> str | None:
+    dom = p.text("BkTxCd/Domn/Cd")
     if dom:
-        parts = [dom, nav.text(el, "BkTxCd/Domn/Fmly/Cd"), nav.text(el, "BkTxCd/Domn/Fmly/SubFmlyCd")]
-        return "/".join(p for p in parts if p)
-    return nav.text(el, "BkTxCd/Prtry/Cd")
+        parts = [dom, p.text("BkTxCd/Domn/Fmly/Cd"), p.text("BkTxCd/Domn/Fmly/SubFmlyCd")]
+        return "/".join(part for part in parts if part)
+    return p.text("BkTxCd/Prtry/Cd")
 
 
-def _entry_rows(nav: Nav, ntry: etree._Element, stmt: dict[str, Any], entry_no: int) -> list[dict[str, Any]]:
-    """Movements of one booked entry (raises IsoValueError)."""
-    amt, ccy = _amount(nav, ntry)
+#: an entry's own fields are read from its Paths; its transaction details one by one
+_ENTRY_STOP = frozenset({"NtryDtls"})
+
+
+def _entry_rows(nav: Nav, ntry: etree._Element, stmt: dict[str, Any], entry_no: int,
+                p: Paths | None = None) -> list[dict[str, Any]]:
+    """Movements of one booked entry (raises IsoValueError). ``p``: the entry's Paths (built with
+    ``stop=_ENTRY_STOP``) when the caller has them already."""
+    if p is None:
+        p = Paths(nav.ns, ntry, _ENTRY_STOP)
+    amt, ccy = _amount(p)
     if amt is None:
         raise IsoValueError("missing_field", "entry without Amt")
-    e_amount = _signed(amt, nav.text(ntry, "CdtDbtInd"), "entry")
-    value_date = _date_of(nav, ntry, "ValDt")
-    booking = _date_of(nav, ntry, "BookgDt")
+    e_ind = p.text("CdtDbtInd")
+    e_amount = _signed(amt, e_ind, "entry")
+    value_date = _date_of(p, "ValDt")
+    booking = _date_of(p, "BookgDt")
     if value_date is None and booking is None:
         raise IsoValueError("missing_field", "entry without a value date (ValDt) or booking date (BookgDt)")
-    rvsl = (nav.text(ntry, "RvslInd") or "false").lower() in ("true", "1")
+    rvsl = (p.text("RvslInd") or "false").lower() in ("true", "1")
     base = {
         "statement_id": stmt["id"], "account": stmt["account"], "booking_date": booking,
         "value_date": value_date or booking, "currency": ccy or stmt["currency"], "is_reversal": rvsl,
-        "bank_tx_code": _bank_code(nav, ntry),
-        "entry_ref": _ref(nav.text(ntry, "NtryRef")) or _ref(nav.text(ntry, "AcctSvcrRef")),
+        "bank_tx_code": _bank_code(p),
+        "entry_ref": _ref(p.text("NtryRef")) or _ref(p.text("AcctSvcrRef")),
         "known_date": stmt["known_date"], "src_line": int(ntry.sourceline or 0), "src_ref": stmt["id"],
     }
-    details = [tx for nd in nav.findall(ntry, "NtryDtls") for tx in nav.findall(nd, "TxDtls")]
-    entry_desc = nav.text(ntry, "AddtlNtryInf")
+    details = [Paths(nav.ns, tx) for nd in nav.findall(ntry, "NtryDtls") for tx in nav.findall(nd, "TxDtls")]
+    entry_desc = p.text("AddtlNtryInf")
 
-    def detail_row(tx: etree._Element | None, n: int, amount: Decimal, tx_ccy: str | None) -> dict[str, Any]:
+    def detail_row(tx: Paths | None, n: int, amount: Decimal, tx_ccy: str | None) -> dict[str, Any]:
         row = dict(base)
-        own_ref = _ref(nav.text(tx, "Refs/AcctSvcrRef")) if tx is not None else None
+        own_ref = _ref(tx.text("Refs/AcctSvcrRef")) if tx is not None else None
         row["movement_id"] = own_ref or f"{stmt['account']}/{stmt['id']}/{entry_no}/{n}"
         row["amount"] = _dec_str(amount)
         if tx_ccy:
             row["currency"] = tx_ccy
         if tx is not None:
-            row["end_to_end_id"] = _ref(nav.text(tx, "Refs/EndToEndId"))
-            row["counterparty_name"] = _name(nav, tx, "Cdtr" if amount < 0 else "Dbtr")
-            row["description"] = nav.first_text(tx, "AddtlTxInf", "RmtInf/Ustrd") or entry_desc
-            row["bank_tx_code"] = _bank_code(nav, tx) or row["bank_tx_code"]
+            row["end_to_end_id"] = _ref(tx.text("Refs/EndToEndId"))
+            row["counterparty_name"] = _name(tx, "Cdtr" if amount < 0 else "Dbtr")
+            row["description"] = tx.first_text("AddtlTxInf", "RmtInf/Ustrd") or entry_desc
+            row["bank_tx_code"] = _bank_code(tx) or row["bank_tx_code"]
         else:
             row["description"] = entry_desc
         return row
@@ -174,10 +184,10 @@ def _entry_rows(nav: Nav, ntry: etree._Element, stmt: dict[str, Any], entry_no: 
         return [detail_row(None, 0, e_amount, None)]
     amounts = []
     for tx in details:
-        t_amt, t_ccy = _amount(nav, tx)
+        t_amt, t_ccy = _amount(tx)
         if t_amt is None:
-            t_amt, t_ccy = _amount(nav, tx, "AmtDtls/TxAmt/Amt")
-        amounts.append((t_amt, t_ccy, nav.text(tx, "CdtDbtInd")))
+            t_amt, t_ccy = _amount(tx, "AmtDtls/TxAmt/Amt")
+        amounts.append((t_amt, t_ccy, tx.text("CdtDbtInd")))
     if any(a is None for a, _, _ in amounts):
         if len(details) == 1:
             return [detail_row(details[0], 1, e_amount, None)]
@@ -187,7 +197,7 @@ def _entry_rows(nav: Nav, ntry: etree._Element, stmt: dict[str, Any], entry_no: 
     total = Decimal(0)
     for n, (tx, (t_amt, t_ccy, ind)) in enumerate(zip(details, amounts, strict=True), start=1):
         assert t_amt is not None
-        signed = _signed(t_amt, ind or nav.text(ntry, "CdtDbtInd"), f"transaction detail {n}")
+        signed = _signed(t_amt, ind or e_ind, f"transaction detail {n}")
         total += signed
         rows.append(detail_row(tx, n, signed, t_ccy))
     same_ccy = all((c or ccy) == ccy for _, c, _ in amounts)
@@ -254,13 +264,14 @@ def _parse_doc(doc: IsoDoc, fdate: str, moves: list[dict[str, Any]], bals: list[
         balances: dict[str, Decimal] = {}
         for bal in nav.findall(blk, "Bal"):
             line = int(bal.sourceline or 0)
+            bp = Paths(doc.ns, bal)
             try:
-                btype = nav.first_text(bal, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry", "Tp/Cd")
-                amt, ccy = _amount(nav, bal)
+                btype = bp.first_text("Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry", "Tp/Cd")
+                amt, ccy = _amount(bp)
                 if btype is None or amt is None:
                     raise IsoValueError("missing_field", "balance without type or amount")
-                signed = _signed(amt, nav.text(bal, "CdtDbtInd"), f"balance {btype}")
-                bdate = _date_of(nav, bal, "Dt")
+                signed = _signed(amt, bp.text("CdtDbtInd"), f"balance {btype}")
+                bdate = _date_of(bp, "Dt")
                 if bdate is None:
                     raise IsoValueError("missing_field", f"balance {btype} without a date")
             except IsoValueError as exc:
@@ -274,15 +285,16 @@ def _parse_doc(doc: IsoDoc, fdate: str, moves: list[dict[str, Any]], bals: list[
         booked = Decimal(0)
         for entry_no, ntry in enumerate(nav.findall(blk, "Ntry"), start=1):
             line = int(ntry.sourceline or 0)
-            status = nav.first_text(ntry, "Sts/Cd", "Sts/Prtry", "Sts")
-            ref = _ref(nav.text(ntry, "NtryRef")) or _ref(nav.text(ntry, "AcctSvcrRef"))
+            ep = Paths(doc.ns, ntry, _ENTRY_STOP)
+            status = ep.first_text("Sts/Cd", "Sts/Prtry", "Sts")
+            ref = _ref(ep.text("NtryRef")) or _ref(ep.text("AcctSvcrRef"))
             if status != "BOOK":
                 quarantine.append(xml_quarantine(line, ref, MOVEMENTS, "entry_not_booked",
                                                  f"{doc.kind} {stmt['id']} entry {entry_no} at line {line}: status "
                                                  f"{status!r} is not booked (BOOK); not a cash movement", ntry))
                 continue
             try:
-                rows = _entry_rows(nav, ntry, stmt, entry_no)
+                rows = _entry_rows(nav, ntry, stmt, entry_no, ep)
             except IsoValueError as exc:
                 quarantine.append(xml_quarantine(line, ref, MOVEMENTS, exc.rule,
                                                  f"{doc.kind} {stmt['id']} entry {entry_no} at line {line}: {exc.reason}",

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import logging
 import os
 import re
@@ -150,22 +151,16 @@ def find_documents(root: etree._Element, kinds: Sequence[str]) -> list[IsoDoc]:
     the AppHdr that precedes it in the same wrapper (or the only AppHdr in the file)."""
     prefixes = tuple(ISO_NS + k + "." for k in kinds)
     docs: list[IsoDoc] = []
-    hdrs = list(root.iter("{*}AppHdr"))
+    hdrs = list(itertools.islice(root.iter("{*}AppHdr"), 2))   # enough to tell whether it is the only one
     for el in root.iter("{*}Document"):
         ns = namespace(el)
         if not ns.startswith(prefixes):
             continue
-        if any(local(a) == "Document" and namespace(a).startswith(prefixes) for a in el.iterancestors()):
+        if any(namespace(a).startswith(prefixes) for a in el.iterancestors("{*}Document")):
             continue
         msg_def = ns[len(ISO_NS):]
         kind = ".".join(msg_def.split(".")[:2])
-        hdr = None
-        parent = el.getparent()
-        if parent is not None:
-            for sib in el.itersiblings(preceding=True):
-                if isinstance(sib.tag, str) and local(sib) == "AppHdr":
-                    hdr = sib
-                    break
+        hdr = next(el.itersiblings("{*}AppHdr", preceding=True), None)
         if hdr is None and len(hdrs) == 1:
             hdr = hdrs[0]
         docs.append(IsoDoc(el, ns, msg_def, kind, hdr))
@@ -212,6 +207,52 @@ class Nav:
     def first_text(self, el: etree._Element | None, *paths: str) -> str | None:
         for p in paths:
             t = self.text(el, p)
+            if t is not None:
+                return t
+        return None
+
+
+class Paths:
+    """The elements below one element by local-name path, found in one pass over its subtree.
+
+    ``Paths(ns, el).text("A/B")`` equals ``Nav(ns).text(el, "A/B")``: each step is the first child
+    of that name in namespace ``ns`` (no namespace when ``ns`` is ''), so below a later sibling
+    of the same name, or below an element of another namespace, nothing is indexed, as no step
+    reaches it. A lookup is then a dict get instead of a walk per call. The elements at the paths
+    in ``stop`` are indexed without what is below them (parts the caller reads one by one).
+    """
+
+    __slots__ = ("first",)
+
+    def __init__(self, ns: str, root: etree._Element | None, stop: frozenset[str] = frozenset()) -> None:
+        self.first: dict[str, etree._Element] = {}
+        if root is None:
+            return
+        first = self.first
+        skip = len(ns) + 2                       # the '{ns}' of a tag
+        base: dict[etree._Element, str] = {root: ""}   # indexed element -> its path + '/'
+        for el in root.iterdescendants(f"{{{ns}}}*"):   # document order, parents first
+            parent = base.get(el.getparent())
+            if parent is None:
+                continue
+            path = parent + el.tag[skip:]
+            if path not in first:
+                first[path] = el
+                if path not in stop:
+                    base[el] = path + "/"
+
+    def find(self, path: str) -> etree._Element | None:
+        return self.first.get(path)
+
+    def text(self, path: str) -> str | None:
+        e = self.first.get(path)
+        if e is None or e.text is None:
+            return None
+        return e.text.strip() or None
+
+    def first_text(self, *paths: str) -> str | None:
+        for p in paths:
+            t = self.text(p)
             if t is not None:
                 return t
         return None
@@ -317,12 +358,12 @@ def header_info(hdr: etree._Element | None) -> dict[str, str | None]:
     """Sender and receiver BICs, message id and creation time from a head.001 AppHdr."""
     if hdr is None:
         return {"from": None, "to": None, "id": None, "created": None}
-    nav = Nav(namespace(hdr))
+    p = Paths(namespace(hdr), hdr)
     return {
-        "from": nav.first_text(hdr, "Fr/FIId/FinInstnId/BICFI", "Fr/OrgId/Id/OrgId/AnyBIC"),
-        "to": nav.first_text(hdr, "To/FIId/FinInstnId/BICFI", "To/OrgId/Id/OrgId/AnyBIC"),
-        "id": nav.text(hdr, "BizMsgIdr"),
-        "created": nav.text(hdr, "CreDt"),
+        "from": p.first_text("Fr/FIId/FinInstnId/BICFI", "Fr/OrgId/Id/OrgId/AnyBIC"),
+        "to": p.first_text("To/FIId/FinInstnId/BICFI", "To/OrgId/Id/OrgId/AnyBIC"),
+        "id": p.text("BizMsgIdr"),
+        "created": p.text("CreDt"),
     }
 
 
@@ -355,46 +396,46 @@ SESE_KINDS = ("sese.023", "sese.024", "sese.025")
 _IDENT = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:sese\.02[345]\.")
 
 
-def _qty(nav: Nav, el: etree._Element | None, path: str) -> str | None:
-    q = nav.find(el, path)
-    if q is None:
+def _qty(p: Paths, base: str, name: str) -> str | None:
+    """The quantity at ``base + name`` (``base``: '' or a path ending in '/')."""
+    if p.find(base + name) is None:
         return None
     for leaf in ("Qty/Unit", "Qty/FaceAmt", "Qty/AmtsdVal", "Unit", "FaceAmt", "AmtsdVal", "OrgnlAndCurFace/FaceAmt"):
-        t = nav.text(q, leaf)
+        t = p.text(f"{base}{name}/{leaf}")
         if t is not None:
-            return iso_decimal(t, f"{path}/{leaf}")
+            return iso_decimal(t, f"{name}/{leaf}")
     return None
 
 
-def _amt(nav: Nav, el: etree._Element | None, path: str) -> tuple[str | None, str | None]:
-    a = nav.find(el, path + "/Amt")
+def _amt(p: Paths, base: str, name: str) -> tuple[str | None, str | None]:
+    a = p.find(f"{base}{name}/Amt")
     if a is None or a.text is None:
         return None, None
-    return a.get("Ccy"), iso_decimal(a.text.strip(), f"{path}/Amt")
+    return a.get("Ccy"), iso_decimal(a.text.strip(), f"{name}/Amt")
 
 
-def _date_choice(nav: Nav, el: etree._Element | None, path: str) -> str | None:
-    return iso_date(nav.first_text(el, path + "/Dt/Dt", path + "/Dt/DtTm", path + "/Dt", path + "/DtTm"), path)
+def _date_choice(p: Paths, base: str, name: str) -> str | None:
+    path = base + name
+    return iso_date(p.first_text(path + "/Dt/Dt", path + "/Dt/DtTm", path + "/Dt", path + "/DtTm"), name)
 
 
-def _party_bic(nav: Nav, el: etree._Element | None, path: str) -> str | None:
-    return nav.first_text(el, path + "/Id/AnyBIC", path + "/Id/BIC", path + "/AnyBIC", path + "/BIC")
+def _party_bic(p: Paths, path: str) -> str | None:
+    return p.first_text(path + "/Id/AnyBIC", path + "/Id/BIC", path + "/AnyBIC", path + "/BIC")
 
 
-def _reason(nav: Nav, st: etree._Element) -> tuple[str | None, str | None]:
+def _reason(p: Paths) -> tuple[str | None, str | None]:
     """(code, text) of a status choice element (``Rsn/Cd/Cd`` | ``Rsn/Cd/Prtry/Id`` | ``Rsn/Id``)."""
-    rsn = nav.find(st, "Rsn")
-    if rsn is None:
+    if p.find("Rsn") is None:
         return None, None
-    code = nav.first_text(rsn, "Cd/Cd", "Cd/Prtry/Id", "Id", "Cd")
-    return code, nav.text(rsn, "AddtlRsnInf")
+    code = p.first_text("Rsn/Cd/Cd", "Rsn/Cd/Prtry/Id", "Rsn/Id", "Rsn/Cd")
+    return code, p.text("Rsn/AddtlRsnInf")
 
 
-def _sese024_status(nav: Nav, body: etree._Element) -> tuple[str | None, str | None, str | None, list[str]]:
+def _sese024_status(ns: str, p: Paths) -> tuple[str | None, str | None, str | None, list[str]]:
     best: tuple[int, int, str, str | None, str | None] | None = None
     unknown: list[str] = []
     for parent in ("PrcgSts", "MtchgSts", "SttlmSts"):
-        box = nav.find(body, parent)
+        box = p.find(parent)
         if box is None:
             continue
         chosen = next((c for c in box if isinstance(c.tag, str)), None)
@@ -404,7 +445,7 @@ def _sese024_status(nav: Nav, body: etree._Element) -> tuple[str | None, str | N
         if status is None:
             unknown.append(f"{parent}/{local(chosen)}")
             continue
-        code, text = _reason(nav, chosen)
+        code, text = _reason(Paths(ns, chosen))
         key = (STATUS_RANK[status], 1 if code else 0)
         if best is None or key >= best[:2]:
             best = (key[0], key[1], status, code, text)
@@ -421,12 +462,13 @@ class _Ctx:
     file_dt: dt.datetime
 
 
-def map_sese(doc: IsoDoc, ctx: _Ctx) -> dict[str, Any]:
-    """One canonical candidate row for a sese.023/024/025 document (raises IsoValueError)."""
-    nav = Nav(doc.ns)
+def map_sese(doc: IsoDoc, ctx: _Ctx, paths: Paths | None = None) -> dict[str, Any]:
+    """One canonical candidate row for a sese.023/024/025 document (raises IsoValueError).
+    ``paths``: the message element's :class:`Paths` when the caller has them already."""
     body = doc.body()
     if body is None:
         raise IsoValueError("empty_document", f"{doc.msg_def} Document has no message element")
+    p = Paths(doc.ns, body) if paths is None else paths
     hdr = header_info(doc.app_hdr)
     row: dict[str, Any] = {"message_type": doc.kind, "src_line": doc.line}
     created = iso_datetime(hdr["created"])
@@ -434,81 +476,81 @@ def map_sese(doc: IsoDoc, ctx: _Ctx) -> dict[str, Any]:
         row["known_date"], row["_when"] = created.date().isoformat(), created
     else:
         row["known_date"], row["_when"] = ctx.file_date, ctx.file_dt
+    # ids, trad, qty: the paths (below the message element, '' for itself) of the blocks holding
+    # the movement type and payment, the trade details, and the quantities and account
     if doc.kind == "sese.023":
-        ids = nav.find(body, "SttlmTpAndAddtlParams")
-        tx = nav.text(body, "TxId")
+        ids = "SttlmTpAndAddtlParams/"
+        tx = p.text("TxId")
         row["settlement_id"] = row["trade_ref"] = tx
-        trad = nav.find(body, "TradDtls")
-        row["intended_settle_date"] = _date_choice(nav, trad, "SttlmDt")
-        qty_el = nav.find(body, "QtyAndAcctDtls")
-        row["quantity"] = _qty(nav, qty_el, "SttlmQty")
-        row["currency"], row["amount"] = _amt(nav, body, "SttlmAmt")
+        trad = "TradDtls/"
+        row["intended_settle_date"] = _date_choice(p, trad, "SttlmDt")
+        qty = "QtyAndAcctDtls/"
+        row["quantity"] = _qty(p, qty, "SttlmQty")
+        row["currency"], row["amount"] = _amt(p, "", "SttlmAmt")
         row["status"] = "PENDING"
         bic = hdr["to"]
     elif doc.kind == "sese.025":
-        ids = nav.find(body, "TxIdDtls")
-        own = _own_ref(nav.text(ids, "AcctOwnrTxId"))
-        row["settlement_id"] = nav.text(ids, "AcctSvcrTxId") or own
+        ids = "TxIdDtls/"
+        own = _own_ref(p.text(ids + "AcctOwnrTxId"))
+        row["settlement_id"] = p.text(ids + "AcctSvcrTxId") or own
         row["trade_ref"] = own
-        trad = nav.find(body, "TradDtls")
-        row["intended_settle_date"] = _date_choice(nav, trad, "SttlmDt")
-        row["actual_settle_date"] = _date_choice(nav, trad, "FctvSttlmDt")
-        qty_el = nav.find(body, "QtyAndAcctDtls")
-        settled = _qty(nav, qty_el, "SttldQty")
-        prev = _qty(nav, qty_el, "PrevslySttldQty")
-        rest = _qty(nav, qty_el, "RmngToBeSttldQty")
-        partial = nav.text(body, "AddtlParams/PrtlSttlm") == "PAIN"
+        trad = "TradDtls/"
+        row["intended_settle_date"] = _date_choice(p, trad, "SttlmDt")
+        row["actual_settle_date"] = _date_choice(p, trad, "FctvSttlmDt")
+        qty = "QtyAndAcctDtls/"
+        settled = _qty(p, qty, "SttldQty")
+        prev = _qty(p, qty, "PrevslySttldQty")
+        rest = _qty(p, qty, "RmngToBeSttldQty")
+        partial = p.text("AddtlParams/PrtlSttlm") == "PAIN"
         row["status"] = "PARTIAL" if partial else "SETTLED"
         row["settled_quantity"] = _sum(settled, prev)
         row["quantity"] = _sum(row["settled_quantity"], rest) if rest else (None if partial else row["settled_quantity"])
-        row["currency"], s_amt = _amt(nav, body, "SttldAmt")
-        _, p_amt = _amt(nav, qty_el, "PrevslySttldAmt")
-        _, r_amt = _amt(nav, qty_el, "RmngToBeSttldAmt")
+        row["currency"], s_amt = _amt(p, "", "SttldAmt")
+        _, p_amt = _amt(p, qty, "PrevslySttldAmt")
+        _, r_amt = _amt(p, qty, "RmngToBeSttldAmt")
         row["settled_amount"] = _sum(s_amt, p_amt)
         row["amount"] = _sum(row["settled_amount"], r_amt) if r_amt else (None if partial else row["settled_amount"])
         if settled is None:
             raise IsoValueError("missing_field", "sese.025 without QtyAndAcctDtls/SttldQty (quantity settled)")
         bic = hdr["from"]
     else:  # sese.024
-        ids = nav.find(body, "TxId")
-        own = _own_ref(nav.text(ids, "AcctOwnrTxId"))
-        row["settlement_id"] = nav.text(ids, "AcctSvcrTxId") or own
+        ids = "TxId/"
+        own = _own_ref(p.text(ids + "AcctOwnrTxId"))
+        row["settlement_id"] = p.text(ids + "AcctSvcrTxId") or own
         row["trade_ref"] = own
-        status, code, text, unknown = _sese024_status(nav, body)
+        status, code, text, unknown = _sese024_status(doc.ns, p)
         if status is None:
             raise IsoValueError("unknown_status", "no known status in the sese.024"
                                 + (f" (found {', '.join(unknown)})" if unknown else " (no PrcgSts/MtchgSts/SttlmSts)"))
         row["status"], row["reason_code"], row["reason_text"] = status, code, text
-        trad = ids = nav.find(body, "TxDtls")
-        if trad is None:
+        trad = ids = qty = "TxDtls/"
+        if p.find("TxDtls") is None:
             raise IsoValueError("missing_field", "sese.024 without TxDtls: direction (SctiesMvmntTp) unknown")
-        row["intended_settle_date"] = _date_choice(nav, trad, "SttlmDt")
-        qty_el = trad
-        row["quantity"] = _qty(nav, trad, "SttlmQty")
-        row["currency"], row["amount"] = _amt(nav, trad, "SttlmAmt")
+        row["intended_settle_date"] = _date_choice(p, trad, "SttlmDt")
+        row["quantity"] = _qty(p, trad, "SttlmQty")
+        row["currency"], row["amount"] = _amt(p, trad, "SttlmAmt")
         row["settled_quantity"] = "0"      # a status advice: nothing settled
         row["settled_amount"] = "0" if row["amount"] is not None else None
         bic = hdr["from"]
     if not row["settlement_id"]:
         raise IsoValueError("missing_field", f"{doc.kind} without a transaction identification")
-    mvmt = nav.text(ids, "SctiesMvmntTp")
+    mvmt = p.text(ids + "SctiesMvmntTp")
     row["direction"] = {"RECE": "RECEIVE", "DELI": "DELIVER"}.get(mvmt or "")
     if row["direction"] is None:
         raise IsoValueError("missing_field", f"SctiesMvmntTp {mvmt!r}: expected RECE or DELI")
-    row["payment"] = nav.text(ids, "Pmt") or "APMT"
-    row["trade_date"] = _date_choice(nav, trad, "TradDt")
-    price = nav.find(trad, "DealPric/Val/Amt")
+    row["payment"] = p.text(ids + "Pmt") or "APMT"
+    row["trade_date"] = _date_choice(p, trad, "TradDt")
+    price = p.find(trad + "DealPric/Val/Amt")
     if price is not None and price.text:
         row["deal_price"] = iso_decimal(price.text.strip(), "DealPric/Val/Amt")
         row["currency"] = row.get("currency") or price.get("Ccy")
-    row["isin"] = nav.text(body if doc.kind != "sese.024" else trad, "FinInstrmId/ISIN")
-    row["account_id"] = nav.first_text(qty_el, "SfkpgAcct/Id")
+    parties = "" if doc.kind != "sese.024" else trad   # the block holding the instrument and the parties
+    row["isin"] = p.text(parties + "FinInstrmId/ISIN")
+    row["account_id"] = p.text(qty + "SfkpgAcct/Id")
     receive = row["direction"] == "RECEIVE"
     ours, theirs = ("RcvgSttlmPties", "DlvrgSttlmPties") if receive else ("DlvrgSttlmPties", "RcvgSttlmPties")
-    parties_root = body if doc.kind != "sese.024" else trad
-    row["place_of_settlement"] = _party_bic(nav, parties_root, f"{ours}/Dpstry") or _party_bic(
-        nav, parties_root, f"{theirs}/Dpstry")
-    row["counterparty_bic"] = _party_bic(nav, parties_root, f"{theirs}/Pty1")
+    row["place_of_settlement"] = _party_bic(p, f"{parties}{ours}/Dpstry") or _party_bic(p, f"{parties}{theirs}/Dpstry")
+    row["counterparty_bic"] = _party_bic(p, f"{parties}{theirs}/Pty1")
     row["custodian"] = map_custodian(bic, ctx.custodians) or ctx.default_custodian
     row["_custodian_bic"] = bic.upper() if bic else None
     row["src_ref"] = hdr["id"] or row["settlement_id"]
@@ -547,7 +589,8 @@ def parse_sese(path: Path, cfg: Config, feed: str = "sese") -> Parsed:
         errors, warning = validate(doc, cfg)
         if warning and warning not in warnings:
             warnings.append(warning)
-        ref = Nav(doc.ns).first_text(doc.body(), "TxId", "TxIdDtls/AcctOwnrTxId", "TxId/AcctOwnrTxId")
+        paths = Paths(doc.ns, doc.body())
+        ref = paths.first_text("TxId", "TxIdDtls/AcctOwnrTxId", "TxId/AcctOwnrTxId")
         if errors:
             if on_invalid != "warn":
                 quarantine.append(xml_quarantine(doc.line, ref, TABLE, "schema_invalid",
@@ -556,7 +599,7 @@ def parse_sese(path: Path, cfg: Config, feed: str = "sese") -> Parsed:
                 continue
             warnings.append(f"{doc.msg_def} at line {doc.line} not valid against its XSD: {errors[0]}")
         try:
-            row = map_sese(doc, ctx)
+            row = map_sese(doc, ctx, paths)
         except IsoValueError as exc:
             quarantine.append(xml_quarantine(doc.line, ref, TABLE, exc.rule,
                                              f"{doc.msg_def} document at line {doc.line}: {exc.reason}",

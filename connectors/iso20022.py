@@ -229,17 +229,25 @@ class Paths:
         if root is None:
             return
         first = self.first
+        in_ns = f"{{{ns}}}*"
         skip = len(ns) + 2                       # the '{ns}' of a tag
-        base: dict[etree._Element, str] = {root: ""}   # indexed element -> its path + '/'
-        for el in root.iterdescendants(f"{{{ns}}}*"):   # document order, parents first
-            parent = base.get(el.getparent())
-            if parent is None:
+        for top in root.iterchildren(in_ns):
+            path = top.tag[skip:]
+            if path in first:                    # a later sibling: skipped with all below it
                 continue
-            path = parent + el.tag[skip:]
-            if path not in first:
-                first[path] = el
-                if path not in stop:
-                    base[el] = path + "/"
+            first[path] = top
+            if path in stop:
+                continue
+            base = {top: path + "/"}             # indexed element -> its path + '/'
+            for el in top.iterdescendants(in_ns):   # document order, parents first
+                parent = base.get(el.getparent())
+                if parent is None:
+                    continue
+                path = parent + el.tag[skip:]
+                if path not in first:
+                    first[path] = el
+                    if path not in stop:
+                        base[el] = path + "/"
 
     def find(self, path: str) -> etree._Element | None:
         return self.first.get(path)

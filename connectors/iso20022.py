@@ -631,6 +631,9 @@ class SeseConnector:
     description = "ISO 20022 sese.023 instructions, sese.024 status advice, sese.025 confirmations (XML)"
     #: load order among files of one load (loader): after reference and front-office data
     priority = 30
+    #: ``resolve`` (custodian and counterparty BICs) only reads reference data, never rows of
+    #: earlier files of the same feed, so files are validated and committed together (as MT54x).
+    resolve_groupable = True
 
     def identify(self, path: Path, head: bytes, cfg: Config) -> str | None:
         return "sese" if check_head(head, _IDENT) else None

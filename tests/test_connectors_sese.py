@@ -159,3 +159,28 @@ def test_bad_input(cfg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     camt = b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"/>'
     assert conn.identify(tmp_path / "c.xml", camt, cfg) is None
     assert conn.identify(tmp_path / "c.csv", b"a,b\nurn:iso:std:iso:20022:tech:xsd:sese.025.001.1,2\n", cfg) is None
+
+
+@needs_xsd
+def test_files_of_a_load_are_validated_and_committed_together(cfg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """sese's loader hook only reads reference data, so a load's sese files form one group:
+    one validation pass and one transaction (the batches share their start time), each file
+    keeping its own batch and counts."""
+    from connectors import loader
+    from engine import store
+
+    day1 = tmp_path / "cust_b_2024-01-05.xml"
+    day2 = tmp_path / "cust_b_2024-01-08.xml"
+    write_settlements_sese(pl.DataFrame([BASE]), day1, custodian_bic="CUSBBEBBXXX", our_bic="MIDOUS33XXX", cfg=cfg)
+    write_settlements_sese(pl.DataFrame([{**BASE, "known_date": "2024-01-08", "seq": 2, "status": "SETTLED",
+                                          "settled_quantity": "100", "settled_amount": "15000.50",
+                                          "actual_settle_date": "2024-01-08"},
+                                         {**BASE, "settlement_id": "S0002", "trade_ref": "T0002"}]),
+                           day2, custodian_bic="CUSBBEBBXXX", our_bic="MIDOUS33XXX", cfg=cfg)
+    report = loader.load_paths(cfg, [day1, day2], publish=False)
+    assert [r.status for r in report.batches] == ["LOADED", "LOADED"]
+    with store.connect(cfg, read_only=True) as con:
+        rows = con.sql("SELECT file_name, rows_read, rows_loaded + rows_quarantined, started_at "
+                       "FROM ops_load_batches ORDER BY batch_id").fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(day1.name, 1, 1), (day2.name, 2, 2)]
+    assert rows[0][3] == rows[1][3]

@@ -422,13 +422,13 @@ def exposures(
     *,
     drill: Sequence[tuple[str, str]] = (),
     basis: str | None = "TRADE",
-    limit: int = 200,
+    limit: int | None = 200,
 ) -> pl.DataFrame:
     """Long, short, net and gross exposure (base currency) by ``dim`` (a key of
     :data:`EXPOSURE_DIMENSIONS`), inside the drill-down path ``drill`` = [(dim, value), ...];
-    the top ``limit`` groups by gross exposure."""
+    the top ``limit`` groups by gross exposure (``None``: every group)."""
     params = {
-        "as_of": as_of, "basis": basis, "limit": int(limit),
+        "as_of": as_of, "basis": basis, "limit": None if limit is None else int(limit),
         **_drill_params(dim, drill), **_filter_params(filters),
     }
     return read(cfg, "exposure_by_dim", params)
@@ -444,10 +444,27 @@ def exposure_concentration(
     basis: str | None = "TRADE",
 ) -> dict[str, Any]:
     """Concentration of gross exposure across ``dim``: groups, gross and net totals, top-1/5/10
-    shares (fractions) and the Herfindahl index in points (0..10,000, as ``out_concentration``)."""
-    params = {"as_of": as_of, "basis": basis, **_drill_params(dim, drill), **_filter_params(filters)}
-    df = read(cfg, "exposure_concentration", params)
-    return df.row(0, named=True) if df.height else {}
+    shares (fractions) and the Herfindahl index in points (0..10,000, as ``out_concentration``).
+
+    Computed over every group of :func:`exposures` (the same grouping, largest first); a share
+    is ``None`` when there is no gross exposure."""
+    groups = exposures(cfg, as_of, dim, filters, drill=drill, basis=basis, limit=None)
+    out: dict[str, Any] = {"groups": groups.height, "total_gross": None, "total_net": None,
+                           "top1_share": None, "top5_share": None, "top10_share": None, "hhi": None}
+    if groups.is_empty():
+        return out
+    out.update(groups.select(total_gross=pl.col("gross_exposure").sum(),
+                             total_net=pl.col("net_exposure").sum()).row(0, named=True))
+    gross = pl.col("gross_exposure").cast(pl.Float64)
+    if not groups.select(gross.sum()).item():
+        return out  # no gross exposure: shares are undefined
+    share = gross / gross.sum()
+    rank = pl.int_range(1, pl.len() + 1)  # rows come largest gross first
+    out.update(groups.select(
+        top1_share=share.filter(rank <= 1).sum(), top5_share=share.filter(rank <= 5).sum(),
+        top10_share=share.filter(rank <= 10).sum(), hhi=10000 * (share * share).sum(),
+    ).row(0, named=True))
+    return out
 
 
 def position_bases(cfg: Config, as_of: date) -> list[str]:

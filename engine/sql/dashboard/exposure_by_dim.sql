@@ -1,7 +1,8 @@
 -- Purpose: exposures grouped by one dimension, optionally inside a drill-down path of up to two
 --   (dimension = value) steps. The dimension names are bound parameters matched by CASE, so no
 --   user input ever becomes SQL text.
--- Grain: one row per value of $dim (top $limit by gross exposure).
+-- Grain: one row per value of $dim (top $limit by gross exposure; $limit NULL = every value: the
+--   concentration figures of engine.readers.exposure_concentration are computed over those).
 -- Inputs: out_positions (market_value_base: signed, base currency).
 -- Parameters: $as_of DATE, $basis VARCHAR (NULL = any), $dim VARCHAR, $dim1/$val1 and
 --   $dim2/$val2 VARCHAR (NULL = no drill step), $legal_entities/$desks/$books VARCHAR[]

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test test-big install install-dev lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ demo: install
 
 test: install-dev
 	$(PY) -m pytest -q -n 2 --dist loadgroup; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+# issue 4's accuracy bar on a 1M-trade world (about 7 minutes; feeds kept under data/worlds/)
+test-big: install-dev
+	$(PY) -m pytest -q -s -m big tests/test_recon_accuracy_big.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check engine connectors dashboards tests

@@ -14,11 +14,13 @@ Too big for the default suite (about 7 minutes and 4.5 GiB on 2 cores: generate 
 
 ``MIDOFFICE_ACCURACY_TRADES`` changes the size (e.g. 20000 for a quick check of the test itself).
 The generated feeds are kept under ``data/worlds/accuracy_<n>/`` (git-ignored) and reused by the
-next run, since the generator is deterministic for a seed; the store is built afresh each time.
+next run while the generator's and the writers' code is unchanged (the generator is deterministic
+for a seed); the store is built afresh each time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -36,16 +38,24 @@ TRADES = int(os.environ.get("MIDOFFICE_ACCURACY_TRADES", "1000000"))
 SEED, DAYS = 7, 60
 
 
+def _fingerprint() -> str:
+    """What the generated world depends on: its parameters and the code that writes it."""
+    h = hashlib.sha256(f"trades={TRADES} seed={SEED} days={DAYS}".encode())
+    for path in sorted((ROOT / "connectors").rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def _world() -> Path:
-    """The generated world of ``TRADES`` trades, generated once and kept."""
+    """The generated world of ``TRADES`` trades, generated once and kept while its code is unchanged."""
     from connectors.sample_world import generate_world
 
     world = ROOT / "data" / "worlds" / f"accuracy_{TRADES}"
-    done = world / ".complete"
-    if not done.exists():
+    done, key = world / ".complete", _fingerprint()
+    if not done.exists() or done.read_text(encoding="utf-8").strip() != key:
         shutil.rmtree(world, ignore_errors=True)
         generate_world(world, trades=TRADES, days=DAYS, seed=SEED)
-        done.write_text(f"trades={TRADES} seed={SEED} days={DAYS}\n", encoding="utf-8")
+        done.write_text(key + "\n", encoding="utf-8")
     return world
 
 

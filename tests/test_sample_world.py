@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -396,3 +397,15 @@ def test_cli_generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert summary["trades"] == 120 and summary["days"] == 2 and summary["seed"] == 5
     r = CliRunner().invoke(app, ["generate", "--trades", "-1", "--out", str(out)])
     assert r.exit_code != 0
+
+
+def test_amount_scaling_does_not_overflow_on_large_nominals() -> None:
+    """A 45.6 million amount in 1e-4 units times a 36.41 million nominal passes int64: the scaled
+    amount (a quantity break, a partial or split settlement) is computed exactly, half up."""
+    from connectors.sample_world.backoffice import _scale
+
+    a = np.array([456_198_236_600, -456_198_236_600, 15, -15], dtype=np.int64)
+    q = np.array([36_410_000, 36_410_000, 1, 1], dtype=np.int64)
+    d = np.array([50_620_000, 50_620_000, 2, 2], dtype=np.int64)
+    # 456,198,236,600 x 36,410,000 / 50,620,000 = 328,134,685,788.05...; 15 / 2 = 7.5 -> 8
+    assert _scale(a, q, d).tolist() == [328_134_685_788, -328_134_685_788, 8, -8]

@@ -255,6 +255,20 @@ def _half_up_div(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
     return np.sign(a) * ((np.abs(a) + np.asarray(b) // 2) // b)
 
 
+def _scale(a: np.ndarray, q: np.ndarray, d: np.ndarray | int) -> np.ndarray:
+    """``a * q / d`` rounded half up, exactly (signed a, q >= 0, positive d): an amount in 1e-4
+    units (4.5e11 for 45 million) times a bond's nominal (5e7) passes int64's 9.2e18, so the
+    rows where the product could overflow are computed with Python integers."""
+    a, q = np.asarray(a, dtype=np.int64), np.asarray(q, dtype=np.int64)
+    big = np.abs(a).astype(np.float64) * np.abs(q).astype(np.float64) >= 2.0 ** 62
+    out = _half_up_div(np.where(big, 0, a) * np.where(big, 0, q), d)
+    if big.any():
+        dd = np.broadcast_to(np.asarray(d, dtype=np.int64), a.shape)[big]
+        exact = _half_up_div(a[big].astype(object) * q[big].astype(object), dd.astype(object))
+        out[big] = np.asarray(exact, dtype=np.int64)
+    return out
+
+
 def build_back_office(
     rng: np.random.Generator, tr: pl.DataFrame, versions: pl.DataFrame, ref: Reference, close_ticks: np.ndarray,
     price_dates: np.ndarray, minor_by_ccy: np.ndarray, end: np.datetime64, counters: Counters,
@@ -320,7 +334,7 @@ def build_back_office(
         d = np.maximum(lot, np.rint(s_qty[i] * rng.uniform(0.05, 0.5, len(i)) / lot) * lot).astype(np.int64)
         down = (rng.random(len(i)) < 0.5) & (s_qty[i] - d > 0)
         newq = np.where(down, s_qty[i] - d, s_qty[i] + d)
-        s_amount4[i] = _half_up_div(s_amount4[i] * newq, s_qty[i]) // unit4[i] * unit4[i]
+        s_amount4[i] = _scale(s_amount4[i], newq, s_qty[i]) // unit4[i] * unit4[i]
         s_qty[i] = newq
     i = where("DDEA")
     if len(i):
@@ -328,9 +342,11 @@ def build_back_office(
         newp = np.where((rng.random(len(i)) < 0.5) & (s_price[i] - dp > 0), s_price[i] - dp, s_price[i] + dp)
         mult_num, mult_den = ref.ins_mult_num[ins[i]], ref.ins_mult_den[ins[i]]
         den = 10 ** ref.ins_pscale[ins[i]] * mult_den
-        g_old = (s_qty[i] * s_price[i] * mult_num * 10 ** minor[i] + den // 2) // den
-        g_new = (s_qty[i] * newp * mult_num * 10 ** minor[i] + den // 2) // den
-        s_amount4[i] = s_amount4[i] + (g_new - g_old) * unit4[i]
+        # gross amounts in Python integers: nominal x price x 10**minor can pass int64
+        q_o, m_o = s_qty[i].astype(object), (mult_num * 10 ** minor[i]).astype(object)
+        g_old = (q_o * s_price[i].astype(object) * m_o + den.astype(object) // 2) // den.astype(object)
+        g_new = (q_o * newp.astype(object) * m_o + den.astype(object) // 2) // den.astype(object)
+        s_amount4[i] = s_amount4[i] + np.asarray(g_new - g_old, dtype=np.int64) * unit4[i]
         s_price[i] = newp
     sign = lambda k: np.where(rng.random(k) < 0.5, 1, -1)  # noqa: E731
     i = where("DMON")
@@ -393,7 +409,7 @@ def build_back_office(
     part_q = np.clip(np.rint(s_qty * rng.uniform(0.2, 0.8, n) / lot) * lot, lot, np.maximum(s_qty - lot, lot)).astype(np.int64)
     part_ok = s_qty >= 2 * lot
     scn = np.where(np.isin(scn, ("PARTIAL", "PARTIAL_P")) & ~part_ok, np.where(scn == "PARTIAL", "FAILING", "FAILING_P"), scn)
-    part_a4 = _half_up_div(s_amount4 * part_q, np.maximum(s_qty, 1)) // unit4 * unit4
+    part_a4 = _scale(s_amount4, part_q, np.maximum(s_qty, 1)) // unit4 * unit4
     refless = tc["refless"].to_numpy()
     trade_ids = _ids("T", trade_no, 9)
     s_ref = trade_ids.copy()
@@ -418,7 +434,7 @@ def build_back_office(
     if len(i):
         lt = lot[i]
         q1 = np.clip(np.rint(s_qty[i] * rng.uniform(0.3, 0.7, len(i)) / lt) * lt, lt, s_qty[i] - lt).astype(np.int64)
-        a1 = _half_up_div(s_amount4[i] * q1, s_qty[i]) // unit4[i] * unit4[i]
+        a1 = _scale(s_amount4[i], q1, s_qty[i]) // unit4[i] * unit4[i]
         for q, a, kind in ((q1, a1, "SPLIT"), (s_qty[i] - q1, s_amount4[i] - a1, "SPLIT")):
             p = {k: v[i].copy() for k, v in base.items()}
             p.update(s_kind=np.full(len(i), kind, dtype=object), qty=q, amount4=a, qty1=q, amount4_1=a)
@@ -491,7 +507,7 @@ def build_back_office(
     records = _events(S, end)
     cash, cash_truth, cash_nb = _cash(rng, records, S, tc, ref, end, counters)
     records = records.filter(pl.col("known_date") <= pl.lit(end.astype(object)))
-    truth, nb = _truth(tc, vc, S, records, ref, minor_by_ccy, end)
+    truth, nb = _truth(tc, vc, S, records, ref, minor_by_ccy, end, message_types)
     truth = pl.concat([truth, cash_truth], how="vertical")
     nb = pl.concat([nb, cash_nb], how="vertical")
     records = records.with_columns(
@@ -657,9 +673,14 @@ def _cash(
 
 def _truth(
     tc: pl.DataFrame, vc: pl.DataFrame, S: pl.DataFrame, records: pl.DataFrame, ref: Reference,
-    minor_by_ccy: np.ndarray, end: np.datetime64,
+    minor_by_ccy: np.ndarray, end: np.datetime64, message_types: dict[str, str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Securities breaks and non-breaks as of the end date (records already filtered to it)."""
+    """Securities breaks and non-breaks as of the end date (records already filtered to it).
+
+    A field counts as different only where the custodian's messages can show it: a status advice
+    (MT548, sese.024) carries no deal price, so a custodian writing SWIFT MT54x or ISO 20022 sese
+    shows the deal price only once a confirmation (MT544-547, sese.025: a SETTLED or PARTIAL
+    record) exists. Before that, a deal-price difference shows only through the amount (DMON)."""
     end_d = end.astype(object)
     as_of = pl.lit(end_d)
     # front office: last version known by the end date
@@ -676,8 +697,13 @@ def _truth(
         alive=pl.col("status") != "CANCEL", trade_id=pl.format("T{}", pl.col("trade_no").cast(pl.String).str.zfill(9)),
     ).select("trade_no", "trade_id", "alive", "status", "qty", "price_t", "net", "side", "trade_date", "settle_date", "cp",
              "fo_isin", "fo_ccy", "fo_pset", "minor", "custodian", "scenario", "refless", "okind", "block_id")
-    # back office: last record known by the end date
-    bo = records.lazy().sort("s_no", "seq").group_by("s_no", maintain_order=True).last()
+    # back office: last record known by the end date, and whether any of its records so far
+    # carries the deal price (see above)
+    advice_only = [i for i, c in enumerate(CUSTODIANS) if message_types.get(c) in ("MT54X", "SESE")]
+    shown = records.lazy().group_by("s_no").agg(
+        price_shown=(~pl.col("cust").is_in(advice_only) | pl.col("status").is_in(["SETTLED", "PARTIAL"])).any())
+    bo = (records.lazy().sort("s_no", "seq").group_by("s_no", maintain_order=True).last()
+          .join(shown, on="s_no", how="left"))
     SL = S.lazy()
     cust_name = pl.col("cust").replace_strict(dict(enumerate(CUSTODIANS)), return_dtype=pl.String)
     empty_truth = pl.DataFrame(schema={c: (pl.Date if c in ("as_of", "intended_settle_date") else pl.String)
@@ -746,7 +772,7 @@ def _truth(
         d_dir=pl.col("dir") != pl.col("fo_side").cast(pl.Int64),
         d_ccy=pl.col("ccy") != pl.col("fo_ccy"),
         d_qty=pl.col("qty") != pl.col("fo_qty"),
-        d_price=pl.col("price") != pl.col("fo_price"),
+        d_price=(pl.col("price") != pl.col("fo_price")) & pl.col("price_shown"),
         d_tdate=pl.col("tdate") != pl.col("fo_tdate"),
         d_isd=pl.col("isd") != pl.col("fo_isd"),
         d_cp=pl.col("cp") != pl.col("fo_cp"),

@@ -168,6 +168,7 @@ def reconcile_cash(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
     amounts = {"amt_abs": tol.abs, "amt_rel": tol.rel, "amt_minor": tol.minor_units}
     ref = next((p for p in settings.cash.passes if p.method == "reference"), None)
     t = time.perf_counter()
+    sqlrun.run_script(con, "recon/macros")
     sqlrun.run_script(con, "recon/cash_stage", {
         "as_of": as_of, "by_reference": ref is not None, "ref_pass": ref.name if ref else None, **amounts,
     })

@@ -27,7 +27,7 @@
 --   tmp_cash_gmx (empty here): members of every cash match other than the 1:1 pairs.
 --   tmp_cash_gm (view): members of every cash match (one id per row): the 1:1 pairs, matched by
 --     reference as 'E:<settlement_id>@<value date>', and tmp_cash_gmx.
--- Grain: see each table. Inputs: bo_settlements, tmp_rc_bo, tmp_rc_fo, ref_accounts,
+-- Grain: see each table. Macro: rc_settled (recon/macros.sql). Inputs: bo_settlements, tmp_rc_bo, tmp_rc_fo, ref_accounts,
 --   ref_currencies, tmp_rc_cal, bo_cash_movements.
 -- Parameters: $as_of (DATE), $by_reference (BOOLEAN), $ref_pass (VARCHAR), $amt_abs, $amt_rel,
 --   $amt_minor (DECIMAL).
@@ -47,20 +47,16 @@ CREATE OR REPLACE TEMP TABLE tmp_cash_ref AS
 WITH single AS (   -- one known record: the settled quantity and amount are its increments
     SELECT b.settlement_id, b.seq, b.account_id, b.currency, b.direction, b.payment,
            b.settle_date AS intended_settle_date, b.actual_settle_date,
-           CASE WHEN b.status = 'SETTLED' THEN coalesce(b.settled_quantity, b.quantity)
-                ELSE coalesce(b.settled_quantity, 0) END AS inc_q,
-           CASE WHEN b.status = 'SETTLED' THEN coalesce(b.settled_amount, b.amount)
-                ELSE coalesce(b.settled_amount, 0) END AS inc_a
+           rc_settled(b.status, b.settled_quantity, b.quantity) AS inc_q,
+           rc_settled(b.status, b.settled_amount, b.amount) AS inc_a
     FROM tmp_rc_bo AS b
     ANTI JOIN tmp_cash_multi AS x USING (settlement_id)
 ),
 hist AS (
     SELECT s.settlement_id, s.seq, s.account_id, s.currency, s.direction, s.payment,
            s.intended_settle_date, s.actual_settle_date,
-           CASE WHEN s.status = 'SETTLED' THEN coalesce(s.settled_quantity, s.quantity)
-                ELSE coalesce(s.settled_quantity, 0) END AS settled_q,
-           CASE WHEN s.status = 'SETTLED' THEN coalesce(s.settled_amount, s.amount)
-                ELSE coalesce(s.settled_amount, 0) END AS settled_a
+           rc_settled(s.status, s.settled_quantity, s.quantity) AS settled_q,
+           rc_settled(s.status, s.settled_amount, s.amount) AS settled_a
     FROM bo_settlements AS s
     SEMI JOIN tmp_cash_multi AS x USING (settlement_id)
     WHERE s.known_date <= $as_of

@@ -11,7 +11,7 @@
 -- Records are fetched by row id (frid/brid of the reference join: cheaper than a string key);
 -- manual-match members are mapped to their row ids through tmp_rc_p1.
 -- Inputs: tmp_rc_pi, tmp_rc_x, tmp_rc_p1, tmp_rc_manual, tmp_rc_fo, tmp_rc_bo, ref_instruments,
---   ref_currencies, tmp_rc_cal. Parameters: $as_of (DATE).
+--   ref_currencies, tmp_rc_cal, the macro rc_settled (recon/macros.sql). Parameters: $as_of (DATE).
 CREATE OR REPLACE TEMP TABLE tmp_rc_nfo AS
 WITH f AS (
     SELECT f.*
@@ -63,8 +63,7 @@ r AS (
                 WHEN 2 THEN round(b.amount, 2) WHEN 3 THEN round(b.amount, 3) ELSE round(b.amount, 4) END AS amount_r,
            CAST(CASE coalesce(c.minor_units, 2) WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001
                 ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit,
-           CASE WHEN b.status = 'SETTLED' THEN coalesce(b.settled_quantity, b.quantity)
-                ELSE coalesce(b.settled_quantity, 0) END AS settled_q
+           rc_settled(b.status, b.settled_quantity, b.quantity) AS settled_q
     FROM b
     LEFT JOIN ref_currencies AS c ON c.currency = b.currency
 )

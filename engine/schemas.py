@@ -57,7 +57,7 @@ TABLE_PRIORITY = {
 
 def _known_currency(col: str) -> Rule:
     return Rule(
-        f"unknown_currency",
+        "unknown_currency",
         f'"{col}" IS NOT NULL AND "{col}" NOT IN (SELECT currency FROM ref_currencies)',
         f"'{col}: expected an ISO 4217 currency code, found ''' || \"{col}\" || ''''",
         (col,),

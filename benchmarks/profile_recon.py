@@ -55,6 +55,22 @@ class Timed:
         self.log.append((cpu() - c0, time.perf_counter() - w0, " ".join(sql.split())))
         return out
 
+    def sql(self, query: str, **kw: Any) -> Any:
+        """A relation whose ``to_arrow_table`` (a scratch result held as Arrow) is recorded too."""
+        rel, log = self.con.sql(query, **kw), self.log
+
+        class Rel:
+            def to_arrow_table(self, *args: Any) -> Any:
+                c0, w0 = cpu(), time.perf_counter()
+                out = rel.to_arrow_table(*args)
+                log.append((cpu() - c0, time.perf_counter() - w0, "[arrow] " + " ".join(query.split())))
+                return out
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(rel, name)
+
+        return Rel()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.con, name)
 

@@ -53,10 +53,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
 
 def _exec(con: duckdb.DuckDBPyConnection, label: str, sql: str, params: dict | None = None) -> None:
     sqlgen.debug_sql(label, sql, params)
-    if params:
-        con.execute(sql, params)
-    else:
-        con.execute(sql)
+    sqlrun.execute(con, sql, params)
 
 
 def load_overrides(con: duckdb.DuckDBPyConnection, manual: list[tuple[str, str | None, str | None]],
@@ -105,8 +102,8 @@ def _interesting(con: duckdb.DuckDBPyConnection) -> None:
     """``tmp_rc_pi``: the few rows of ``tmp_rc_p1`` that are not a clean 1:1 pair (unmatched on
     either side, a field not exactly equal, a settlement-state issue); later steps read this
     instead of scanning the whole join again."""
-    con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_pi AS SELECT * FROM tmp_rc_p1 "
-                "WHERE mask <> 0 OR trade_id IS NULL OR settlement_id IS NULL")
+    sqlrun.execute(con, "CREATE OR REPLACE TEMP TABLE tmp_rc_pi AS SELECT * FROM tmp_rc_p1 "
+                   "WHERE mask <> 0 OR trade_id IS NULL OR settlement_id IS NULL")
 
 
 def find_duplicate_refs(con: duckdb.DuckDBPyConnection) -> None:

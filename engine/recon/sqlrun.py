@@ -2,7 +2,16 @@
 
 DuckDB binds prepared parameters only for a single statement, so a file is split into its
 statements (each ends with ``;`` at the end of a line) and each statement gets only the
-parameters it names (``$name``)."""
+parameters it names (``$name``).
+
+Scratch results read by later statements but never modified (:data:`ARROW_SCRATCH`) are held
+as Arrow tables registered on the connection under the table's name, not as DuckDB temp tables:
+a statement ``CREATE OR REPLACE TEMP TABLE <name> AS <query>`` for such a name runs ``<query>``
+into Arrow (in batches of one row group, so that later scans stay parallel) and registers it.
+Writing a result to Arrow costs about half of appending it to a table (no row groups, no column
+statistics), and DuckDB reads it back in place. Tables that a later statement changes (INSERT,
+DELETE) stay temp tables.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +26,13 @@ from engine import store
 
 log = logging.getLogger(__name__)
 
+#: Scratch results held as registered Arrow tables (see the module's docstring).
+ARROW_SCRATCH = frozenset({
+    "tmp_rc_pi", "tmp_rc_nfo", "tmp_rc_nbo", "tmp_rc_cmn", "tmp_rc_sfo", "tmp_rc_sbo",
+    "tmp_rc_fdm", "tmp_rc_fd", "tmp_rc_breaks",
+})
+ROWS_PER_BATCH = 122_880  # DuckDB's row group: one batch per scan task
+_CTAS = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+TEMP\s+TABLE\s+(\w+)\s+AS\s+(.*)$", re.S | re.I)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -38,6 +54,22 @@ def statements(text: str) -> list[str]:
     return out
 
 
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> None:
+    """Execute one statement; a ``CREATE OR REPLACE TEMP TABLE`` of a name in
+    :data:`ARROW_SCRATCH` is materialised as a registered Arrow table instead."""
+    m = _CTAS.match(sql)
+    if m and m.group(1) in ARROW_SCRATCH:
+        name, query = m.groups()
+        if not re.search(rf"\b{name}\b", query):  # free the previous result first (peak memory)
+            con.execute(f"DROP VIEW IF EXISTS {name}")
+        rel = con.sql(query, params=dict(params)) if params else con.sql(query)
+        con.register(name, rel.to_arrow_table(ROWS_PER_BATCH))
+    elif params:
+        con.execute(sql, dict(params))
+    else:
+        con.execute(sql)
+
+
 def run_script(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> None:
     """Execute every statement of ``engine/sql/<name>.sql`` with the parameters it uses."""
     params = params or {}
@@ -47,10 +79,7 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, A
         if missing:  # pragma: no cover - programming error
             raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
         log.debug("SQL [%s] %s params=%s", name, stmt, used)
-        if used:
-            con.execute(stmt, used)
-        else:
-            con.execute(stmt)
+        execute(con, stmt, used)
 
 
 def query_script(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> Any:

@@ -271,8 +271,9 @@ def economic_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec:
             {"p": spec.name},
         )
         con.execute(
-            "DELETE FROM tmp_rc_ec WHERE trade_id IN (SELECT trade_id FROM tmp_rc_ecm) "
-            "OR settlement_id IN (SELECT settlement_id FROM tmp_rc_ecm)"
+            "CREATE OR REPLACE TEMP TABLE tmp_rc_ec AS SELECT * FROM tmp_rc_ec AS e "
+            "WHERE NOT EXISTS (SELECT 1 FROM tmp_rc_ecm AS m WHERE m.trade_id = e.trade_id) "
+            "AND NOT EXISTS (SELECT 1 FROM tmp_rc_ecm AS m WHERE m.settlement_id = e.settlement_id)"
         )
     if total:
         _remove_matched(con, spec.name)

@@ -61,8 +61,9 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] 
     if m and m.group(1) in ARROW_SCRATCH:
         name, query = m.groups()
         if not re.search(rf"\b{name}\b", query):  # free the previous result first (peak memory)
-            con.execute(f"DROP VIEW IF EXISTS {name}")
-        rel = con.sql(query, params=dict(params)) if params else con.sql(query)
+            con.unregister(name)
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in query}  # the relation API binds exactly
+        rel = con.sql(query, params=used) if used else con.sql(query)
         con.register(name, rel.to_arrow_table(ROWS_PER_BATCH))
     elif params:
         con.execute(sql, dict(params))

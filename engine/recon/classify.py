@@ -144,8 +144,7 @@ def classify(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: dat
     stmts, params = field_diff_sql(settings)
     for sql in stmts:
         sqlgen.debug_sql("field diffs", sql, params)
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        sqlrun.execute(con, sql, used)
+        sqlrun.execute(con, sql, params)
     sqlrun.run_script(
         con, "recon/breaks",
         {"as_of": as_of, "grace": settings.fo_only_grace_bdays, "base": base_currency, "ref_pass": ref_pass or "reference"},

@@ -54,19 +54,25 @@ def statements(text: str) -> list[str]:
     return out
 
 
+def _used(sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters ``sql`` names (DuckDB binds exactly those)."""
+    names = set(_PARAM.findall(sql))
+    return {k: v for k, v in (params or {}).items() if k in names}
+
+
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] | None = None) -> None:
-    """Execute one statement; a ``CREATE OR REPLACE TEMP TABLE`` of a name in
-    :data:`ARROW_SCRATCH` is materialised as a registered Arrow table instead."""
+    """Execute one statement with the parameters it names; a ``CREATE OR REPLACE TEMP TABLE`` of
+    a name in :data:`ARROW_SCRATCH` is materialised as a registered Arrow table instead."""
+    used = _used(sql, params)
     m = _CTAS.match(sql)
     if m and m.group(1) in ARROW_SCRATCH:
         name, query = m.groups()
         if not re.search(rf"\b{name}\b", query):  # free the previous result first (peak memory)
             con.unregister(name)
-        used = {k: v for k, v in (params or {}).items() if f"${k}" in query}  # the relation API binds exactly
         rel = con.sql(query, params=used) if used else con.sql(query)
         con.register(name, rel.to_arrow_table(ROWS_PER_BATCH))
-    elif params:
-        con.execute(sql, dict(params))
+    elif used:
+        con.execute(sql, used)
     else:
         con.execute(sql)
 
@@ -75,17 +81,14 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, A
     """Execute every statement of ``engine/sql/<name>.sql`` with the parameters it uses."""
     params = params or {}
     for stmt in statements(store.sql_text(name)):
-        used = {p: params[p] for p in set(_PARAM.findall(stmt)) if p in params}
         missing = set(_PARAM.findall(stmt)) - set(params)
         if missing:  # pragma: no cover - programming error
             raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
-        log.debug("SQL [%s] %s params=%s", name, stmt, used)
-        execute(con, stmt, used)
+        log.debug("SQL [%s] %s", name, stmt)
+        execute(con, stmt, params)
 
 
 def query_script(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> Any:
     """Run a single-statement query file with the parameters it uses; a Polars frame."""
-    params = params or {}
     text = store.sql_text(name)
-    used = {p: params[p] for p in set(_PARAM.findall(_COMMENT.sub("", text))) if p in params}
-    return store.query(con, text, used or None)
+    return store.query(con, text, _used(_COMMENT.sub("", text), params) or None)

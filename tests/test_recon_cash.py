@@ -201,3 +201,17 @@ def test_cash_economic_amount_tolerance(tmp_path: Path, tolerance: dict[str, flo
     r = run(cfg)
     assert r.steps["cash_reconciliation"]["matches_by_pass"] == {"econ": int(paired)}
     assert cash_breaks(cfg) == ({} if paired else {"E:S1#1": ("CASH_MISSING", "S1", None)})
+
+
+def test_cash_step_reuses_the_securities_matching(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A run with both steps matches the securities once: the cash step finds the sides the
+    securities step staged instead of reconciling them again."""
+    cfg = config(tmp_path)
+    load(cfg, [trade("T1")], [settlement("S1", "T1")], [cash("M1", entry_ref="S1")])
+    with caplog.at_level("INFO", logger="engine.recon.core"):
+        run(cfg)
+    assert sum(r.getMessage().startswith("reconciliation {") for r in caplog.records) == 1
+    with caplog.at_level("INFO", logger="engine.recon.core"):
+        caplog.clear()
+        run(cfg, steps=["trades_asof", "cash_reconciliation"])
+    assert sum(r.getMessage().startswith("reconciliation {") for r in caplog.records) == 1

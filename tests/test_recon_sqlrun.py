@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import duckdb
+import pytest
 
 from engine.recon import sqlrun
 
@@ -36,3 +37,24 @@ def test_a_scratch_result_is_replaced_and_may_read_its_previous_self() -> None:
     assert con.sql("SELECT list(i ORDER BY i) FROM tmp_rc_fd").fetchall() == [([0, 2, 4],)]
     sqlrun.execute(con, "CREATE OR REPLACE TEMP TABLE tmp_rc_fd AS SELECT 7 AS k")
     assert con.sql("SELECT * FROM tmp_rc_fd").fetchall() == [(7,)]
+
+
+def _threshold(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.sql("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0])
+
+
+def test_scratch_checkpoints_off_raises_the_threshold_and_restores_it() -> None:
+    con = duckdb.connect()
+    default = _threshold(con)
+    with sqlrun.scratch_checkpoints_off(con):
+        assert _threshold(con) == _threshold(duckdb.connect(config={"checkpoint_threshold": sqlrun.SCRATCH_CHECKPOINT_THRESHOLD}))
+        assert _threshold(con) != default
+    assert _threshold(con) == default
+
+
+def test_scratch_checkpoints_off_restores_the_threshold_after_an_error() -> None:
+    con = duckdb.connect()
+    default = _threshold(con)
+    with pytest.raises(duckdb.Error), sqlrun.scratch_checkpoints_off(con):
+        con.execute("SELECT error('boom')")
+    assert _threshold(con) == default

@@ -208,8 +208,10 @@ def reconcile_cash(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
 
 
 def _has_recon_scratch(con: duckdb.DuckDBPyConnection) -> bool:
+    """Did the securities step stage this run's two sides (``tmp_rc_bo``, a temp table; the
+    step's later scratch results may be registered Arrow tables, which duckdb_tables() omits)?"""
     return bool(store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'tmp_rc_sbo'"
+        con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'tmp_rc_bo'"
     ))
 
 

@@ -73,6 +73,16 @@ def reconcile(
     row); ``forbidden``: (trade_id, settlement_id) pairs a person unmatched. ``staged=True``
     skips staging (the caller created ``tmp_rc_fo``/``tmp_rc_bo``/``tmp_rc_cal``/``tmp_rc_fx``).
     """
+    with sqlrun.scratch_checkpoints_off(con):
+        return _reconcile(con, settings, as_of, base_currency, manual=manual, forbidden=forbidden,
+                          staged=staged, with_penalties=with_penalties)
+
+
+def _reconcile(
+    con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date, base_currency: str, *,
+    manual: list[tuple[str, str | None, str | None]] | None, forbidden: list[tuple[str, str]] | None,
+    staged: bool, with_penalties: bool,
+) -> ReconOutcome:
     secs: dict[str, float] = {}
     t0 = time.perf_counter()
     sqlrun.run_script(con, "recon/macros")

@@ -2,8 +2,8 @@
 -- tables tmp_rc_nfo, tmp_rc_nbo): records the reference pass left unmatched, pairs with a field
 -- not exactly equal or a settlement-state issue, pairs taken out of the 1:1 set (duplicate
 -- references, manual decisions). One scan of each side instead of one per later query.
--- Grain: one row per trade / settlement (the columns of tmp_rc_fo; those of tmp_rc_bo the
--- reconciliation reads), enriched ONCE with what every later step derives: amount rounded to
+-- Grain: one row per trade / settlement (the columns of tmp_rc_fo but its lineage, batch_id and
+-- src_line; those of tmp_rc_bo the reconciliation reads), enriched ONCE with what every later step derives: amount rounded to
 -- the currency's minor unit (amount_r, minor_unit), sign (sgn: RECEIVE +1, DELIVER -1), signed
 -- quantity and amount (qty_s, amt_s), business-day ordinals (settle_bd, trade_bd), and for a
 -- trade its instrument's asset class, liquidity and price multiplier; for a settlement the
@@ -14,7 +14,7 @@
 --   ref_currencies, tmp_rc_cal, the macro rc_settled (recon/macros.sql). Parameters: $as_of (DATE).
 CREATE OR REPLACE TEMP TABLE tmp_rc_nfo AS
 WITH f AS (
-    SELECT f.*
+    SELECT f.* EXCLUDE (batch_id, src_line)
     FROM tmp_rc_fo AS f
     WHERE f.rowid IN (
         SELECT frid FROM tmp_rc_pi WHERE frid IS NOT NULL AND (brid IS NULL OR mask <> 0)
@@ -46,8 +46,7 @@ CREATE OR REPLACE TEMP TABLE tmp_rc_nbo AS
 WITH b AS (
     SELECT b.settlement_id, b.trade_ref, b.isin, b.direction, b.currency, b.quantity, b.price, b.amount,
            b.settle_date, b.trade_date, b.place_of_settlement, b.counterparty_id, b.account_id, b.custodian,
-           b.payment, b.status, b.reason_code, b.reason_text, b.settled_quantity, b.settled_amount,
-           b.actual_settle_date
+           b.status, b.reason_code, b.reason_text, b.settled_quantity
     FROM tmp_rc_bo AS b
     WHERE b.rowid IN (
         SELECT brid FROM tmp_rc_pi WHERE brid IS NOT NULL AND (frid IS NULL OR mask <> 0)

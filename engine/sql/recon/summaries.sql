@@ -92,8 +92,8 @@ single AS (
            quantity, price, amount_r, minor_unit,
            settle_date, trade_date, place_of_settlement, counterparty_id, account_id, custodian,
            quantity AS instructed_quantity, settled_q AS settled_quantity,
-           amount AS instructed_amount, settle_date AS isd, actual_settle_date, status,
-           reason_code, reason_text, coalesce(payment = 'FREE', FALSE) AS is_free, state, settle_bd, trade_bd
+           amount AS instructed_amount, settle_date AS isd, status,
+           reason_code, reason_text, state, settle_bd, trade_bd
     FROM r WHERE ns = 1
 ),
 grp AS (
@@ -119,11 +119,9 @@ grp AS (
            CAST(sum(settled_q) AS DECIMAL(24,6)) AS settled_quantity,
            CAST(sum(amount) AS DECIMAL(24,4)) AS instructed_amount,
            min(settle_date) AS isd,
-           max(actual_settle_date) AS actual_settle_date,
            CASE WHEN min(status) = max(status) THEN min(status) ELSE '<mixed>' END AS status,
            coalesce(min(reason_code) FILTER (WHERE status = 'FAILING'), min(reason_code)) AS reason_code,
            min(reason_text) AS reason_text,
-           coalesce(bool_and(payment = 'FREE'), FALSE) AS is_free,
            CASE
                WHEN bool_or(status = 'FAILING') THEN 'FAILING'
                WHEN bool_or(status = 'PARTIAL') OR bool_or(status = 'SETTLED' AND settled_q < quantity)

@@ -31,9 +31,12 @@ matched AS MATERIALIZED (
            b.settled_quantity, b.instructed_quantity, b.instructed_amount,
            f.liquidity AS x_liquidity, f.price_multiplier AS x_multiplier, coalesce(f.price, b.price) AS x_price
     FROM tmp_rc_sfo AS f
-    JOIN tmp_rc_sbo AS b USING (match_id)
-    WHERE b.state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD')
-       OR match_id IN (SELECT match_id FROM tmp_rc_fdm)
+    JOIN (
+        -- the few matches with a break, before the join (an OR with a subquery is not pushed down)
+        SELECT * FROM tmp_rc_sbo
+        WHERE state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD')
+           OR match_id IN (SELECT match_id FROM tmp_rc_fdm)
+    ) AS b USING (match_id)
 ),
 mism AS (
     SELECT 'MATCHING' AS category, 'MISMATCH' AS kind, fd.iso_code AS break_type, fd.iso_code, 'BOTH' AS side,

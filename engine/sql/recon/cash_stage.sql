@@ -27,8 +27,9 @@
 --   tmp_cash_gmx (empty here): members of every cash match other than the 1:1 pairs.
 --   tmp_cash_gm (view): members of every cash match (one id per row): the 1:1 pairs, matched by
 --     reference as 'E:<settlement_id>@<value date>', and tmp_cash_gmx.
--- Grain: see each table. Macro: rc_settled (recon/macros.sql). Inputs: bo_settlements, tmp_rc_bo, tmp_rc_fo, ref_accounts,
---   ref_currencies, tmp_rc_cal, bo_cash_movements.
+-- Grain: see each table. Macros: rc_settled, rc_round_minor, rc_minor_unit (recon/macros.sql).
+-- Inputs: bo_settlements, tmp_rc_bo, tmp_rc_fo, ref_accounts, ref_currencies, tmp_rc_cal,
+--   bo_cash_movements.
 -- Parameters: $as_of (DATE), $by_reference (BOOLEAN), $ref_pass (VARCHAR), $amt_abs, $amt_rel,
 --   $amt_minor (DECIMAL).
 CREATE OR REPLACE TEMP TABLE tmp_cash_multi AS
@@ -85,23 +86,14 @@ ev AS (
     )
 ),
 u AS (
-    SELECT ev.*, a.cash_account, coalesce(c.minor_units, 2) AS minor,
-           -- rounding a DECIMAL(18,4) is much cheaper than a 128-bit one; both round half away from zero
-           CASE WHEN abs(ev.inc_a) < 100000000000000 THEN CAST(ev.inc_a AS DECIMAL(18,4)) END AS inc_a18
+    SELECT ev.*, a.cash_account, coalesce(c.minor_units, 2) AS minor
     FROM ev
     LEFT JOIN ref_currencies AS c ON c.currency = ev.currency
     LEFT JOIN ref_accounts AS a ON a.account_id = ev.account_id
 ),
 v AS (
     SELECT settlement_id, seq, value_date, cash_account, currency, direction, shared,
-           CASE WHEN inc_a18 IS NOT NULL
-                THEN CASE minor WHEN 0 THEN round(inc_a18, 0) WHEN 1 THEN round(inc_a18, 1) WHEN 2 THEN round(inc_a18, 2)
-                     WHEN 3 THEN round(inc_a18, 3) ELSE round(inc_a18, 4) END
-                ELSE CASE minor WHEN 0 THEN round(inc_a, 0) WHEN 1 THEN round(inc_a, 1) WHEN 2 THEN round(inc_a, 2)
-                     WHEN 3 THEN round(inc_a, 3) ELSE round(inc_a, 4) END
-           END AS amt,
-           CAST(CASE minor WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001 ELSE 0.0001 END
-                AS DECIMAL(10,4)) AS minor_unit
+           rc_round_minor(inc_a, minor) AS amt, rc_minor_unit(minor) AS minor_unit
     FROM u
 ),
 x AS (
@@ -143,8 +135,7 @@ live AS (
 SELECT r.settlement_id || '#' || CAST(r.seq AS VARCHAR) AS expected_id, r.settlement_id,
        [r.settlement_id] AS settlement_ids, live.trade_id, r.cash_account, r.currency, r.value_date,
        cal.bd AS value_bd, s.isin, s.custodian, s.intended_settle_date, r.amount,
-       CAST(CASE coalesce(c.minor_units, 2) WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001
-            ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit, r.paired
+       rc_minor_unit(coalesce(c.minor_units, 2)) AS minor_unit, r.paired
 FROM r
 JOIN s USING (settlement_id, seq)
 LEFT JOIN live ON live.trade_id = s.trade_ref
@@ -154,8 +145,7 @@ LEFT JOIN tmp_rc_cal AS cal ON cal.d = r.value_date;
 CREATE OR REPLACE TEMP TABLE tmp_cash_md AS
 SELECT m.movement_id, m.account AS cash_account, m.currency, m.amount, m.value_date, c.bd AS value_bd,
        m.end_to_end_id, m.entry_ref,
-       CAST(CASE coalesce(cu.minor_units, 2) WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001
-            ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit, r.paired
+       rc_minor_unit(coalesce(cu.minor_units, 2)) AS minor_unit, r.paired
 FROM bo_cash_movements AS m
 JOIN (SELECT DISTINCT movement_id, seq IS NOT NULL AS paired FROM tmp_cash_ref
       WHERE movement_id IS NOT NULL AND NOT (pair AND clean)) AS r USING (movement_id)

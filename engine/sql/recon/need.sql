@@ -11,7 +11,8 @@
 -- Records are fetched by row id (frid/brid of the reference join: cheaper than a string key);
 -- manual-match members are mapped to their row ids through tmp_rc_p1.
 -- Inputs: tmp_rc_pi, tmp_rc_x, tmp_rc_p1, tmp_rc_manual, tmp_rc_fo, tmp_rc_bo, ref_instruments,
---   ref_currencies, tmp_rc_cal, the macro rc_settled (recon/macros.sql). Parameters: $as_of (DATE).
+--   ref_currencies, tmp_rc_cal, the macros rc_settled, rc_round_minor, rc_minor_unit (recon/macros.sql).
+--   Parameters: $as_of (DATE).
 CREATE OR REPLACE TEMP TABLE tmp_rc_nfo AS
 WITH f AS (
     SELECT f.* EXCLUDE (batch_id, src_line)
@@ -26,10 +27,8 @@ WITH f AS (
 r AS (
     SELECT f.*, i.asset_class, i.liquidity, coalesce(i.price_multiplier, 1) AS price_multiplier,
            CASE f.direction WHEN 'RECEIVE' THEN 1 WHEN 'DELIVER' THEN -1 END AS sgn,
-           CASE coalesce(c.minor_units, 2) WHEN 0 THEN round(f.amount, 0) WHEN 1 THEN round(f.amount, 1)
-                WHEN 2 THEN round(f.amount, 2) WHEN 3 THEN round(f.amount, 3) ELSE round(f.amount, 4) END AS amount_r,
-           CAST(CASE coalesce(c.minor_units, 2) WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001
-                ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit
+           rc_round_minor(f.amount, coalesce(c.minor_units, 2)) AS amount_r,
+           rc_minor_unit(coalesce(c.minor_units, 2)) AS minor_unit
     FROM f
     LEFT JOIN ref_instruments AS i ON i.instrument_id = f.instrument_id
     LEFT JOIN ref_currencies AS c ON c.currency = f.currency
@@ -58,10 +57,8 @@ WITH b AS (
 r AS (
     SELECT b.*,
            CASE b.direction WHEN 'RECEIVE' THEN 1 WHEN 'DELIVER' THEN -1 END AS sgn,
-           CASE coalesce(c.minor_units, 2) WHEN 0 THEN round(b.amount, 0) WHEN 1 THEN round(b.amount, 1)
-                WHEN 2 THEN round(b.amount, 2) WHEN 3 THEN round(b.amount, 3) ELSE round(b.amount, 4) END AS amount_r,
-           CAST(CASE coalesce(c.minor_units, 2) WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001
-                ELSE 0.0001 END AS DECIMAL(10,4)) AS minor_unit,
+           rc_round_minor(b.amount, coalesce(c.minor_units, 2)) AS amount_r,
+           rc_minor_unit(coalesce(c.minor_units, 2)) AS minor_unit,
            rc_settled(b.status, b.settled_quantity, b.quantity) AS settled_q
     FROM b
     LEFT JOIN ref_currencies AS c ON c.currency = b.currency

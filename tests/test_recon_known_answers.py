@@ -275,3 +275,32 @@ def test_amount_tolerance_in_minor_units_of_yen(world) -> None:  # type: ignore[
     cfg, _ = world
     got = by_trade(breaks(cfg))
     assert "T26" not in got and got["T27"] == ["DMON"]   # 1 yen inside, 2 yen outside
+
+
+def test_economic_matches_equal_skip_the_field_look_but_keep_their_breaks(tmp_path: Path) -> None:
+    """1:1 matches of the economic pass (no reference): one exactly equal and settled (no break, a
+    clean match), one exactly equal but failing (a settlement break of the economic pass, read
+    straight from the two records), one with a deal price the custodian shows differently (a
+    DDEA mismatch: unequal signatures, so compared field by field)."""
+    cfg = config(tmp_path)
+    q = Decimal
+    trades = [trade(f"TE{i}", quantity=q(10 + i), net_amount=q(150 * (10 + i))) for i in (1, 2, 3)]
+    settlements = [
+        settlement("SE1", None, quantity=q(11), settled_quantity=q(11), amount=q(1650), settled_amount=q(1650)),
+        settlement("SE2", None, quantity=q(12), settled_quantity=q(0), amount=q(1800), settled_amount=q(0),
+                   status="FAILING", reason_code="LACK", actual_settle_date=None),
+        settlement("SE3", None, quantity=q(13), settled_quantity=q(13), amount=q(1950), settled_amount=q(1950),
+                   deal_price=q(151)),
+    ]
+    load(cfg, trades, settlements)
+    result = run(cfg)
+    assert result.steps["reconciliation"]["matches_by_pass"].get("economic") == 3
+    b = breaks(cfg)
+    assert by_trade(b) == {"TE2": ["FAILING"], "TE3": ["DDEA"]}
+    row = {r["trade_id"]: r for r in b.iter_rows(named=True)}
+    assert (row["TE2"]["pass_name"], row["TE2"]["settlement_id"], row["TE2"]["reason_code"]) == ("economic", "SE2", "LACK")
+    assert (row["TE3"]["pass_name"], row["TE3"]["settlement_id"]) == ("economic", "SE3")
+    assert fields(cfg, row["TE3"]["break_id"])["field"].to_list() == ["price"]
+    with store.connect(cfg, read_only=True) as con:
+        clean = dict(con.execute("SELECT trade_id, is_clean FROM out_recon_matches WHERE as_of = ? AND pass_name = 'economic'", [D]).fetchall())
+    assert clean == {"TE1": True, "TE2": True, "TE3": False}

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from engine import store
-from engine.recon import classify, passes, penalties, sqlrun, stage
+from engine.recon import classify, passes, penalties, sqlgen, sqlrun, stage
 from engine.recon.fields import SETTLE_BIT
 from engine.recon.settings import ReconSettings
 
@@ -86,6 +86,7 @@ def _reconcile(
     secs: dict[str, float] = {}
     t0 = time.perf_counter()
     sqlrun.run_script(con, "recon/macros")
+    sqlrun.execute(con, sqlgen.signature_macro(settings.compare))
     if not staged:
         stage.stage(con, settings, as_of)
     secs["stage"] = time.perf_counter() - t0

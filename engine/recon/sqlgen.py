@@ -91,6 +91,13 @@ def signature(compare: tuple[str, ...]) -> str:
     return f"hash({', '.join(cols)})" if cols else "0"
 
 
+def signature_macro(compare: tuple[str, ...]) -> str:
+    """``rc_sig(<every field of FIELDS>)``: :func:`signature` of one record as a temporary macro,
+    so that SQL files can compute it (the compared fields are configuration)."""
+    args = ", ".join(f.name for f in FIELDS)
+    return f"CREATE OR REPLACE TEMP MACRO rc_sig({args}) AS {signature(compare)}"
+
+
 def settle_issue(b: str = "b", as_of: str = "$as_of") -> str:
     """TRUE when the back office's state is a settlement break candidate: failing, partially
     settled, or not settled after the intended settlement date."""

@@ -9,8 +9,8 @@
 -- the anchor record: the lowest trade id for anything holding a trade, else the settlement id
 -- (e.g. BRK-MM-T000123: a mismatch on trade T000123; BRK-BO-S77: settlement S77 without trade).
 -- Grain: one row per break.
--- Inputs: tmp_rc_fdm, tmp_rc_sfo, tmp_rc_sbo, tmp_rc_ps, tmp_rc_nfo, tmp_rc_nbo, tmp_rc_lfo,
---   tmp_rc_lbo, ref_instruments, ref_currencies, tmp_rc_cal, tmp_rc_fx.
+-- Inputs: tmp_rc_fdm, tmp_rc_sfo, tmp_rc_sbo, tmp_rc_ps, tmp_rc_gs, tmp_rc_nfo, tmp_rc_nbo,
+--   tmp_rc_lfo, tmp_rc_lbo, ref_instruments, ref_currencies, tmp_rc_cal, tmp_rc_fx.
 -- Parameters: $as_of (DATE), $grace (INTEGER), $base (VARCHAR, base currency), $ref_pass (VARCHAR).
 CREATE OR REPLACE TEMP TABLE tmp_rc_breaks AS
 WITH run_day AS (
@@ -44,9 +44,9 @@ mism AS (
     FROM fd JOIN matched AS m USING (match_id)
 ),
 state_only AS (
-    -- hot 1:1 pairs whose fields are all equal but whose settlement state is an issue: read the
-    -- two records directly (no summaries needed)
-    SELECT 'T:' || p.trade_id AS match_id, $ref_pass AS pass_name, p.trade_id, p.settlement_id,
+    -- 1:1 matches whose fields are all equal (hot pairs of tmp_rc_ps, other passes' tmp_rc_gs)
+    -- but whose settlement state may be an issue: read the two records directly (no summaries)
+    SELECT p.match_id, p.pass_name, p.trade_id, p.settlement_id,
            [p.trade_id] AS trade_ids, [p.settlement_id] AS settlement_ids,
            f.isin, f.instrument_id, f.asset_class, f.book_id, f.counterparty_id, b.custodian,
            coalesce(f.account_id, b.account_id) AS account_id, f.direction, f.currency,
@@ -58,7 +58,11 @@ state_only AS (
            b.quantity AS instructed_quantity, b.amount AS instructed_amount,
            f.liquidity AS x_liquidity, f.price_multiplier AS x_multiplier,
            coalesce(f.price, b.price) AS x_price
-    FROM tmp_rc_ps AS p
+    FROM (
+        SELECT 'T:' || trade_id AS match_id, $ref_pass AS pass_name, trade_id, settlement_id FROM tmp_rc_ps
+        UNION ALL
+        SELECT match_id, pass_name, trade_id, settlement_id FROM tmp_rc_gs WHERE settle_issue
+    ) AS p
     JOIN tmp_rc_nfo AS f ON f.trade_id = p.trade_id
     JOIN tmp_rc_nbo AS b ON b.settlement_id = p.settlement_id
 ),

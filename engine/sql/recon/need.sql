@@ -3,16 +3,19 @@
 -- not exactly equal or a settlement-state issue, pairs taken out of the 1:1 set (duplicate
 -- references, manual decisions). One scan of each side instead of one per later query.
 -- Grain: one row per trade / settlement (the columns of tmp_rc_fo but its lineage, batch_id and
--- src_line; those of tmp_rc_bo the reconciliation reads), enriched ONCE with what every later step derives: amount rounded to
--- the currency's minor unit (amount_r, minor_unit), sign (sgn: RECEIVE +1, DELIVER -1), signed
--- quantity and amount (qty_s, amt_s), business-day ordinals (settle_bd, trade_bd), and for a
+-- src_line; those of tmp_rc_bo the reconciliation reads), enriched ONCE with what every later
+-- step derives: amount rounded to the currency's minor unit (amount_r, minor_unit), sign (sgn:
+-- RECEIVE +1, DELIVER -1), signed quantity and amount (qty_s, amt_s), business-day ordinals
+-- (settle_bd, trade_bd), the signature of the compared fields (sig, the hot path's hash: a 1:1
+-- match of a later pass whose two signatures are equal needs no field-by-field look), and for a
 -- trade its instrument's asset class, liquidity and price multiplier; for a settlement the
 -- settled quantity so far (settled_q) and its settlement state as a 1:1 match (state).
 -- Records are fetched by row id (frid/brid of the reference join: cheaper than a string key);
 -- manual-match members are mapped to their row ids through tmp_rc_p1.
 -- Inputs: tmp_rc_pi, tmp_rc_x, tmp_rc_p1, tmp_rc_manual, tmp_rc_fo, tmp_rc_bo, ref_instruments,
---   ref_currencies, tmp_rc_cal, the macros rc_settled, rc_round_minor, rc_minor_unit (recon/macros.sql).
---   Parameters: $as_of (DATE).
+--   ref_currencies, tmp_rc_cal; the macros rc_settled, rc_round_minor, rc_minor_unit
+--   (recon/macros.sql) and rc_sig (sqlgen.signature_macro).
+-- Parameters: $as_of (DATE).
 CREATE OR REPLACE TEMP TABLE tmp_rc_nfo AS
 WITH f AS (
     SELECT f.* EXCLUDE (batch_id, src_line)
@@ -36,7 +39,9 @@ r AS (
 SELECT r.*,
        CASE r.direction WHEN 'RECEIVE' THEN r.quantity WHEN 'DELIVER' THEN -r.quantity END AS qty_s,
        CASE r.direction WHEN 'RECEIVE' THEN r.amount_r WHEN 'DELIVER' THEN -r.amount_r END AS amt_s,
-       cs.bd AS settle_bd, ct.bd AS trade_bd
+       cs.bd AS settle_bd, ct.bd AS trade_bd,
+       rc_sig(r.isin, r.direction, r.currency, r.quantity, r.price, r.amount, r.settle_date, r.trade_date,
+              r.place_of_settlement, r.counterparty_id, r.account_id) AS sig
 FROM r
 LEFT JOIN tmp_rc_cal AS cs ON cs.d = r.settle_date
 LEFT JOIN tmp_rc_cal AS ct ON ct.d = r.trade_date;
@@ -67,6 +72,8 @@ SELECT r.*,
        CASE r.direction WHEN 'RECEIVE' THEN r.quantity WHEN 'DELIVER' THEN -r.quantity END AS qty_s,
        CASE r.direction WHEN 'RECEIVE' THEN r.amount_r WHEN 'DELIVER' THEN -r.amount_r END AS amt_s,
        cs.bd AS settle_bd, ct.bd AS trade_bd,
+       rc_sig(r.isin, r.direction, r.currency, r.quantity, r.price, r.amount, r.settle_date, r.trade_date,
+              r.place_of_settlement, r.counterparty_id, r.account_id) AS sig,
        CASE
            WHEN r.status = 'FAILING' THEN 'FAILING'
            WHEN r.status = 'PARTIAL' OR (r.status = 'SETTLED' AND r.settled_q < r.quantity) THEN 'PARTIAL'

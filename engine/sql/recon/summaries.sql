@@ -5,10 +5,12 @@
 -- state: FAILING > PARTIAL > SETTLED > PENDING_PAST_ISD > PENDING.
 -- A match with one trade and one settlement (most of them: the hot 1:1 pairs of tmp_rc_pc and the
 -- 1:1 matches of the other passes) is summarised by projection; only group matches are aggregated.
--- Grain: one row per match_id and side.
+-- The 1:1 matches of the economic pass whose records are exactly equal on every compared field
+-- (tmp_rc_gs: equal signatures) get no summary at all.
+-- Grain: one row per match_id and side (tmp_rc_cmn: per match of tmp_rc_gm, its member counts).
 -- Inputs: tmp_rc_pc (hot 1:1 pairs to classify), tmp_rc_gm (members of the other matches),
---   tmp_rc_nfo, tmp_rc_nbo (records already enriched: amount_r, minor_unit, sgn, business days,
---   instrument attributes, settled_q, 1:1 state), tmp_rc_cal.
+--   tmp_rc_gs, tmp_rc_nfo, tmp_rc_nbo (records already enriched: amount_r, minor_unit, sgn,
+--   business days, instrument attributes, settled_q, 1:1 state, sig), tmp_rc_cal.
 -- Parameters: $as_of (DATE), $ref_pass (VARCHAR: the reference pass's name).
 CREATE OR REPLACE TEMP TABLE tmp_rc_cmn AS
 SELECT match_id, any_value(pass_name) AS pass_name, any_value(method) AS method,
@@ -23,7 +25,7 @@ WITH mem AS (
     UNION ALL
     SELECT g.match_id, n.pass_name, n.method, g.trade_id, n.nt
     FROM tmp_rc_gm AS g JOIN tmp_rc_cmn AS n USING (match_id)
-    WHERE g.trade_id IS NOT NULL
+    WHERE g.trade_id IS NOT NULL AND g.match_id NOT IN (SELECT match_id FROM tmp_rc_gs)
 ),
 r AS (
     SELECT mem.match_id, mem.pass_name, mem.method, mem.nt, f.*
@@ -80,7 +82,7 @@ WITH mem AS (
     UNION ALL
     SELECT g.match_id, g.settlement_id, n.ns
     FROM tmp_rc_gm AS g JOIN tmp_rc_cmn AS n USING (match_id)
-    WHERE g.settlement_id IS NOT NULL
+    WHERE g.settlement_id IS NOT NULL AND g.match_id NOT IN (SELECT match_id FROM tmp_rc_gs)
 ),
 r AS (
     SELECT mem.match_id, mem.ns, b.*

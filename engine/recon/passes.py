@@ -18,7 +18,7 @@ Scratch tables:
   matches, manual unmatches).
 - ``tmp_rc_gm(match_id, pass_name, method, trade_id, settlement_id)``: members of every match
   not in the 1:1 reference set, one row per member (the other id NULL).
-- ``tmp_rc_gs(match_id, pass_name, trade_id, settlement_id, settle_issue)``: the 1:1 matches of
+- ``tmp_rc_gs(match_id, pass_name, trade_id, settlement_id)``: the 1:1 matches of
   the economic pass whose records have equal signatures (``sig`` of ``tmp_rc_nfo``/``nbo``): no
   field can differ, so the classification skips them but for a settlement-state break.
 - ``tmp_rc_lfo`` / ``tmp_rc_lbo``: unmatched leftovers with derived columns (rounded amount,
@@ -166,8 +166,7 @@ def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
     # 1:1 matches of the later passes whose two records are exactly equal on every compared field
     # (equal signatures, as on the hot path): the classification gives them no field-by-field look
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE tmp_rc_gs (match_id VARCHAR, pass_name VARCHAR, trade_id VARCHAR, "
-        "settlement_id VARCHAR, settle_issue BOOLEAN)"
+        "CREATE OR REPLACE TEMP TABLE tmp_rc_gs (match_id VARCHAR, pass_name VARCHAR, trade_id VARCHAR, settlement_id VARCHAR)"
     )
     con.execute("INSERT INTO tmp_rc_gm SELECT match_id, 'manual', 'MANUAL', trade_id, settlement_id FROM tmp_rc_manual")
     if ref_pass is not None:
@@ -257,15 +256,15 @@ def economic_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec:
     conds.append("NOT b.ref_known")
     sql = (
         f"CREATE OR REPLACE TEMP TABLE tmp_rc_ec AS SELECT f.trade_id, b.settlement_id, {_score_sql()} AS score, "  # noqa: S608 - identifiers from code, values bound
-        f"f.sig = b.sig AS same, b.state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD') AS settle_issue "
+        "f.sig = b.sig AS same "
         f"FROM tmp_rc_lfo AS f JOIN tmp_rc_lbo AS b ON {' AND '.join(conds)}"
     )
     _exec(con, f"economic {spec.name}", sql, dict(params))
     total = 0
     for _ in range(settings.max_rounds):
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE tmp_rc_ecm AS SELECT trade_id, settlement_id, same, settle_issue FROM ("
-            "SELECT trade_id, settlement_id, same, settle_issue, "
+            "CREATE OR REPLACE TEMP TABLE tmp_rc_ecm AS SELECT trade_id, settlement_id, same FROM ("
+            "SELECT trade_id, settlement_id, same, "
             "row_number() OVER (PARTITION BY trade_id ORDER BY score, settlement_id) AS rf, "
             "row_number() OVER (PARTITION BY settlement_id ORDER BY score, trade_id) AS rb "
             "FROM tmp_rc_ec) WHERE rf = 1 AND rb = 1"
@@ -281,7 +280,7 @@ def economic_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec:
             {"p": spec.name},
         )
         con.execute(
-            "INSERT INTO tmp_rc_gs SELECT 'T:' || trade_id, $p, trade_id, settlement_id, settle_issue FROM tmp_rc_ecm WHERE same",
+            "INSERT INTO tmp_rc_gs SELECT 'T:' || trade_id, $p, trade_id, settlement_id FROM tmp_rc_ecm WHERE same",
             {"p": spec.name},
         )
         con.execute(

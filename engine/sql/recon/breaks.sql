@@ -10,7 +10,8 @@
 -- (e.g. BRK-MM-T000123: a mismatch on trade T000123; BRK-BO-S77: settlement S77 without trade).
 -- Grain: one row per break.
 -- Inputs: tmp_rc_fdm, tmp_rc_sfo, tmp_rc_sbo, tmp_rc_ps, tmp_rc_gs, tmp_rc_nfo, tmp_rc_nbo,
---   tmp_rc_lfo, tmp_rc_lbo, ref_instruments, ref_currencies, tmp_rc_cal, tmp_rc_fx.
+--   tmp_rc_lfo, tmp_rc_lbo, ref_instruments, ref_currencies, tmp_rc_cal, tmp_rc_fx; the macro
+--   rc_settlement_break (recon/macros.sql).
 -- Parameters: $as_of (DATE), $grace (INTEGER), $base (VARCHAR, base currency), $ref_pass (VARCHAR).
 CREATE OR REPLACE TEMP TABLE tmp_rc_breaks AS
 WITH run_day AS (
@@ -34,7 +35,7 @@ matched AS MATERIALIZED (
     JOIN (
         -- the few matches with a break, before the join (an OR with a subquery is not pushed down)
         SELECT * FROM tmp_rc_sbo
-        WHERE state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD')
+        WHERE rc_settlement_break(state)
            OR match_id IN (SELECT match_id FROM tmp_rc_fdm)
     ) AS b USING (match_id)
 ),
@@ -44,8 +45,8 @@ mism AS (
     FROM fd JOIN matched AS m USING (match_id)
 ),
 state_only AS (
-    -- 1:1 matches whose fields are all equal (hot pairs of tmp_rc_ps, other passes' tmp_rc_gs)
-    -- but whose settlement state may be an issue: read the two records directly (no summaries)
+    -- 1:1 matches whose fields are all equal (hot pairs of tmp_rc_ps, other passes' tmp_rc_gs):
+    -- read the two records directly (no summaries); sett keeps those whose state is a break
     SELECT p.match_id, p.pass_name, p.trade_id, p.settlement_id,
            [p.trade_id] AS trade_ids, [p.settlement_id] AS settlement_ids,
            f.isin, f.instrument_id, f.asset_class, f.book_id, f.counterparty_id, b.custodian,
@@ -61,7 +62,7 @@ state_only AS (
     FROM (
         SELECT 'T:' || trade_id AS match_id, $ref_pass AS pass_name, trade_id, settlement_id FROM tmp_rc_ps
         UNION ALL
-        SELECT match_id, pass_name, trade_id, settlement_id FROM tmp_rc_gs WHERE settle_issue
+        SELECT match_id, pass_name, trade_id, settlement_id FROM tmp_rc_gs
     ) AS p
     JOIN tmp_rc_nfo AS f ON f.trade_id = p.trade_id
     JOIN tmp_rc_nbo AS b ON b.settlement_id = p.settlement_id
@@ -73,7 +74,7 @@ sett AS (
              || ': settled ' || CAST(m.settled_quantity AS VARCHAR) || ' of ' || CAST(m.instructed_quantity AS VARCHAR)
              AS detail
     FROM (SELECT * FROM matched UNION ALL BY NAME SELECT * FROM state_only) AS m
-    WHERE m.state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD')
+    WHERE rc_settlement_break(m.state)
 ),
 fo_only AS (
     SELECT 'MATCHING' AS category, 'UNMATCHED_FO' AS kind, 'CMIS_FO_ONLY' AS break_type, 'CMIS' AS iso_code,

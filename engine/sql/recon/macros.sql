@@ -8,6 +8,7 @@
 --   Below 10^14 in absolute value (nearly every amount) it is rounded as a 64-bit decimal:
 --   DuckDB rounds a 128-bit one (DECIMAL(24,4)) much slower (0.1 CPU-s per 640k amounts).
 -- rc_minor_unit(units): the currency's minor unit (0.01 for 2 decimals) as DECIMAL(10,4).
+-- rc_settlement_break(state): a match whose settlement is in this state is a SETTLEMENT break.
 CREATE OR REPLACE TEMP MACRO rc_settled(status, settled, instructed) AS
     CASE WHEN status = 'SETTLED' THEN coalesce(settled, instructed) ELSE coalesce(settled, 0) END;
 
@@ -23,3 +24,5 @@ CREATE OR REPLACE TEMP MACRO rc_round_minor(amount, units) AS CAST(
 
 CREATE OR REPLACE TEMP MACRO rc_minor_unit(units) AS
     CAST(CASE units WHEN 0 THEN 1 WHEN 1 THEN 0.1 WHEN 2 THEN 0.01 WHEN 3 THEN 0.001 ELSE 0.0001 END AS DECIMAL(10,4));
+
+CREATE OR REPLACE TEMP MACRO rc_settlement_break(state) AS state IN ('FAILING', 'PARTIAL', 'PENDING_PAST_ISD');

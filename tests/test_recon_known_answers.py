@@ -213,6 +213,14 @@ def test_matches_by_pass(world) -> None:  # type: ignore[no-untyped-def]
     eco = m.filter(pl.col("match_id") == "T:T23").row(0, named=True)
     assert eco["settlement_id"] == "S23" and eco["method"] == "ECONOMIC"
     assert m.filter(pl.col("match_id") == "T:T05")["is_clean"].to_list() == [True]   # within tolerance
+    # the reference join writes only the pairs that need a look; the persisted matches still hold
+    # every reference match once: the exactly equal pairs (T01), a pair whose only issue is its
+    # settlement state (T32 failing), a pair with a field out of tolerance (T03), the 1:N group
+    ref = m.filter(pl.col("method") == "REFERENCE")
+    assert ref["match_id"].n_unique() == by_pass["reference"]
+    assert ref.filter(pl.col("n_settlements") == 1)["trade_id"].is_duplicated().sum() == 0
+    pairs = {r["trade_id"]: (r["settlement_id"], r["is_clean"]) for r in ref.filter(pl.col("n_settlements") == 1).iter_rows(named=True)}
+    assert pairs["T01"] == ("S01", True) and pairs["T32"] == ("S32", True) and pairs["T03"] == ("S03", False)
 
 
 def test_suggestions_pair_the_near_miss(world) -> None:  # type: ignore[no-untyped-def]

@@ -154,6 +154,10 @@ def test_unmatching_an_automatic_match_keeps_the_pair_apart(two_days) -> None:  
     run(cfg, D3, publish=True)
     got = sorted(zip(breaks(cfg, D3)["anchor"], breaks(cfg, D3)["kind"], strict=True))
     assert ("T:T1", "UNMATCHED_FO") in got and ("S:S1", "UNMATCHED_BO") in got
+    with store.connect(cfg, read_only=True) as con:
+        matched = store.query(con, "SELECT trade_id, settlement_id FROM out_recon_matches WHERE as_of = $d", {"d": D3})
+    assert "T1" not in matched["trade_id"].to_list() and "S1" not in matched["settlement_id"].to_list()
+    assert "T2" in matched["trade_id"].to_list()       # the other pairs stay matched
     # a manual match can still pair them
     res = workflow.manual_match(cfg, ["T1"], ["S1"], actor="alice")
     workflow.approve(cfg, res.event_ids[0], actor="bob")

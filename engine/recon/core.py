@@ -105,22 +105,19 @@ def _reconcile(
         penalties.compute_penalties(con, settings.penalties, as_of, base_currency)
     secs["penalties"] = time.perf_counter() - t
     t = time.perf_counter()
+    jc = passes.join_counts(con)
     counts = store.query(
         con,
-        "SELECT (SELECT count(*) FROM tmp_rc_p1) AS total, "
-        "(SELECT count(*) FROM tmp_rc_pi WHERE trade_id IS NULL) AS bo_only_rows, "
-        "(SELECT count(*) FROM tmp_rc_pi WHERE settlement_id IS NULL) AS fo_only_rows, "
-        "(SELECT count(*) FROM tmp_rc_x) AS x_pairs, "
+        "SELECT (SELECT count(*) FROM tmp_rc_x) AS x_pairs, "
         "(SELECT count(*) - count(DISTINCT trade_id) FROM tmp_rc_x "
         " WHERE trade_id IN (SELECT trade_ref FROM tmp_rc_dupref)) AS dup_extra, "
         "(SELECT count(DISTINCT trade_id) FROM tmp_rc_gm) AS gm_trades, "
         "(SELECT count(DISTINCT settlement_id) FROM tmp_rc_gm) AS gm_settlements",
     ).row(0, named=True)
-    total = int(counts["total"])
-    p1_pairs = total - int(counts["bo_only_rows"]) - int(counts["fo_only_rows"])
+    total = jc["total"]
     by_pass = store.query(con, "SELECT pass_name, count(DISTINCT match_id) AS n FROM tmp_rc_gm GROUP BY 1")
     matches = {r["pass_name"]: int(r["n"]) for r in by_pass.iter_rows(named=True)}
-    hot = p1_pairs - int(counts["x_pairs"])
+    hot = jc["pairs"] - int(counts["x_pairs"])
     if ref:
         matches[ref] = matches.get(ref, 0) + hot
     types = store.query(con, "SELECT break_type, count(*) AS n FROM tmp_rc_breaks GROUP BY 1 ORDER BY 1")
@@ -128,8 +125,8 @@ def _reconcile(
     secs["total"] = time.perf_counter() - t0
     outcome = ReconOutcome(
         as_of=as_of,
-        trades=total - int(counts["bo_only_rows"]) - int(counts["dup_extra"]),
-        settlements=total - int(counts["fo_only_rows"]),
+        trades=total - jc["bo_only"] - int(counts["dup_extra"]),
+        settlements=total - jc["fo_only"],
         matches_by_pass=matches,
         trades_matched=hot + int(counts["gm_trades"]),
         settlements_matched=hot + int(counts["gm_settlements"]),

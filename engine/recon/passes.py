@@ -8,14 +8,18 @@ equal (one 64-bit signature of the compared fields per side, computed before the
 the join carries two numbers instead of every field) and whether the settlement state is an
 issue (failing, partial, pending past its intended settlement date). Nothing else touches every row:
 the few pairs with a non-zero mask, the few touched by duplicates, manual matches or manual
-unmatches, and the unmatched leftovers are handled by small set-based queries.
+unmatches, and the unmatched leftovers are handled by small set-based queries. The join writes
+only the rows that need a look: the clean 1:1 pairs, the bulk, are never materialised. Each
+settlement is in exactly one row of the join, so they are the settlements in neither
+``tmp_rc_pi`` nor ``tmp_rc_x``, each with the trade its reference names.
 
 Scratch tables:
-- ``tmp_rc_p1(trade_id, settlement_id, mask, frid, brid)``: the reference join (one side NULL =
-  unmatched), with the row ids of the two records in ``tmp_rc_fo``/``tmp_rc_bo`` so that the few
-  records read in full later are fetched by row id rather than by a string key.
-- ``tmp_rc_x``: pairs of ``tmp_rc_p1`` taken out of the 1:1 set (duplicate references, manual
-  matches, manual unmatches).
+- ``tmp_rc_pi(trade_id, settlement_id, mask, frid, brid)``: the rows of the reference join that
+  are not a clean 1:1 pair (one side NULL = unmatched; mask <> 0 = a field not exactly equal or
+  a settlement-state issue), with the row ids of the two records in ``tmp_rc_fo``/``tmp_rc_bo``
+  so that the records read in full later are fetched by row id rather than by a string key.
+- ``tmp_rc_x(trade_id, settlement_id, frid, brid)``: pairs of the reference join taken out of
+  the 1:1 set (duplicate references, manual matches, manual unmatches).
 - ``tmp_rc_gm(match_id, pass_name, method, trade_id, settlement_id)``: members of every match
   not in the 1:1 reference set, one row per member (the other id NULL).
 - ``tmp_rc_gs(match_id, pass_name, trade_id, settlement_id)``: the 1:1 matches of
@@ -76,37 +80,54 @@ def load_overrides(con: duckdb.DuckDBPyConnection, manual: list[tuple[str, str |
 
 
 def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date, enabled: bool) -> None:
-    """The hot path: ``tmp_rc_p1``."""
+    """The hot path: ``tmp_rc_pi``, the rows of the reference join that are not a clean 1:1 pair.
+
+    The clean pairs (the bulk) are not written anywhere: they are the settlements whose row id
+    is in neither ``tmp_rc_pi`` nor ``tmp_rc_x`` (each settlement is in exactly one row of the
+    join), paired with the trade their reference names; ``recon/persist.sql`` reads them so."""
     if not enabled:
-        _exec(con, "p1-none",
-              "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "
+        _exec(con, "pi-none",
+              "CREATE OR REPLACE TEMP TABLE tmp_rc_pi AS "
               "SELECT trade_id, CAST(NULL AS VARCHAR) AS settlement_id, 0 AS mask, rowid AS frid, "
               "CAST(NULL AS BIGINT) AS brid FROM tmp_rc_fo "
               "UNION ALL SELECT NULL, settlement_id, 0, NULL, rowid FROM tmp_rc_bo")
-        _interesting(con)
         return
-    sig = sqlgen.signature(settings.compare)
     sql = (
-        "CREATE OR REPLACE TEMP TABLE tmp_rc_p1 AS "  # noqa: S608 - identifiers from code, values bound
-        "SELECT f.trade_id, b.settlement_id, "
+        "CREATE OR REPLACE TEMP TABLE tmp_rc_pi AS "  # noqa: S608 - identifiers from code, values bound
+        f"SELECT * FROM ({_join_sql(settings)}) AS p "
+        "WHERE p.mask <> 0 OR p.trade_id IS NULL OR p.settlement_id IS NULL"
+    )
+    _exec(con, "pi", sql, {"as_of": as_of})
+
+
+def _join_sql(settings: ReconSettings, fo_where: str = "", bo_where: str = "", kind: str = "FULL OUTER") -> str:
+    """The reference join of ``tmp_rc_fo`` and ``tmp_rc_bo`` on ``trade_id = trade_ref``: the two
+    ids, the mask (bit 0: the signatures differ; ``SETTLE_BIT``: the settlement state is an issue;
+    0 when a side is missing) and the two row ids. Binds ``$as_of``."""
+    sig = sqlgen.signature(settings.compare)
+    return (
+        "SELECT f.trade_id, b.settlement_id, "  # noqa: S608 - identifiers from code, values bound
         "CASE WHEN f.trade_id IS NULL OR b.settlement_id IS NULL THEN 0 "
         f"ELSE CAST(f.sig <> b.sig AS INTEGER) | CASE WHEN b.si THEN {SETTLE_BIT} ELSE 0 END END AS mask, "
         "f.rid AS frid, b.rid AS brid "
-        f"FROM (SELECT trade_id, rowid AS rid, {sig} AS sig FROM tmp_rc_fo) AS f "
-        f"FULL OUTER JOIN (SELECT settlement_id, trade_ref, rowid AS rid, {sig} AS sig, "
-        f"{sqlgen.settle_issue('tmp_rc_bo')} AS si FROM tmp_rc_bo) AS b "
+        f"FROM (SELECT trade_id, rowid AS rid, {sig} AS sig FROM tmp_rc_fo {fo_where}) AS f "
+        f"{kind} JOIN (SELECT settlement_id, trade_ref, rowid AS rid, {sig} AS sig, "
+        f"{sqlgen.settle_issue('tmp_rc_bo')} AS si FROM tmp_rc_bo {bo_where}) AS b "
         "ON f.trade_id = b.trade_ref"
     )
-    _exec(con, "p1", sql, {"as_of": as_of})
-    _interesting(con)
 
 
-def _interesting(con: duckdb.DuckDBPyConnection) -> None:
-    """``tmp_rc_pi``: the few rows of ``tmp_rc_p1`` that are not a clean 1:1 pair (unmatched on
-    either side, a field not exactly equal, a settlement-state issue); later steps read this
-    instead of scanning the whole join again."""
-    sqlrun.execute(con, "CREATE OR REPLACE TEMP TABLE tmp_rc_pi AS SELECT * FROM tmp_rc_p1 "
-                   "WHERE mask <> 0 OR trade_id IS NULL OR settlement_id IS NULL")
+def join_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the reference join without the join: every settlement is in exactly one
+    row (paired or alone), and the trades with no settlement add one row each.
+    ``total`` rows, ``bo_only`` / ``fo_only`` rows (one side missing), ``pairs``."""
+    row = store.query(
+        con, "SELECT (SELECT count(*) FROM tmp_rc_bo) AS bo, "
+             "(SELECT count(*) FROM tmp_rc_pi WHERE trade_id IS NULL) AS bo_only, "
+             "(SELECT count(*) FROM tmp_rc_pi WHERE settlement_id IS NULL) AS fo_only"
+    ).row(0, named=True)
+    bo, bo_only, fo_only = int(row["bo"]), int(row["bo_only"]), int(row["fo_only"])
+    return {"total": bo + fo_only, "bo_only": bo_only, "fo_only": fo_only, "pairs": bo - bo_only}
 
 
 def find_duplicate_refs(con: duckdb.DuckDBPyConnection) -> None:
@@ -114,11 +135,8 @@ def find_duplicate_refs(con: duckdb.DuckDBPyConnection) -> None:
     settlements. Cheap path: the join has exactly as many trade rows as there are trades -> no
     duplicate; else look among the trades whose pairs need a look, and only if they do not
     account for every extra pair, group every settlement by reference."""
-    counts = store.query(
-        con, "SELECT (SELECT count(*) FROM tmp_rc_fo) AS trades, "
-             "(SELECT count(*) FROM tmp_rc_p1) - (SELECT count(*) FROM tmp_rc_pi WHERE trade_id IS NULL) AS p1_trades"
-    ).row(0, named=True)
-    extra = int(counts["p1_trades"]) - int(counts["trades"])
+    jc = join_counts(con)
+    extra = jc["pairs"] + jc["fo_only"] - _count(con, "SELECT count(*) FROM tmp_rc_fo")
     con.execute("DROP TABLE IF EXISTS tmp_rc_dupref_full")
     if extra <= 0:
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_rc_dupref (trade_ref VARCHAR, n BIGINT)")
@@ -135,7 +153,7 @@ def _full_dupref(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(_count(con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'tmp_rc_dupref_full'"))
 
 
-def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
+def split_touched(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date, ref_pass: str | None) -> None:
     """Take duplicate references, manual matches and manual unmatches out of the 1:1 set.
 
     Creates ``tmp_rc_dupref``, ``tmp_rc_x`` and the first rows of ``tmp_rc_gm`` (manual and
@@ -144,21 +162,28 @@ def split_touched(con: duckdb.DuckDBPyConnection, ref_pass: str | None) -> None:
     has_dup = _count(con, "SELECT count(*) FROM tmp_rc_dupref") > 0
     has_manual = _count(con, "SELECT count(*) FROM tmp_rc_manual") > 0
     has_forbid = _count(con, "SELECT count(*) FROM tmp_rc_forbid") > 0
-    conds = []
+    conds = []  # over a pair's trade id {t} and settlement id {s}
     if has_dup:
-        conds.append("p.trade_id IN (SELECT trade_ref FROM tmp_rc_dupref)")
+        conds.append("{t} IN (SELECT trade_ref FROM tmp_rc_dupref)")
     if has_manual:
-        conds.append("p.trade_id IN (SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL)")
-        conds.append("p.settlement_id IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
+        conds.append("{t} IN (SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL)")
+        conds.append("{s} IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
     if has_forbid:
-        conds.append("p.trade_id IN (SELECT trade_id FROM tmp_rc_forbid)")
+        conds.append("{t} IN (SELECT trade_id FROM tmp_rc_forbid)")
     where = " OR ".join(conds) if conds else "FALSE"
-    # a duplicated reference's pairs all need a look (tmp_rc_pi), unless a duplicate is exact
-    # (then recon/dupref.sql ran); manual decisions may touch clean pairs: read the whole join
-    source = "tmp_rc_p1" if (has_manual or has_forbid or _full_dupref(con)) else "tmp_rc_pi"
+    if ref_pass is not None and (has_manual or has_forbid or _full_dupref(con)):
+        # manual decisions may touch clean pairs, which tmp_rc_pi does not hold (nor does it an
+        # exact duplicate's pairs): the reference join again, of the settlements they name only
+        bo_where = "WHERE " + where.format(t="trade_ref", s="settlement_id")
+        source = f"({_join_sql(settings, bo_where=bo_where, kind='INNER')})"
+        params: dict | None = {"as_of": as_of}
+    else:
+        # a duplicated reference's pairs all need a look: they are in tmp_rc_pi
+        source, params = "tmp_rc_pi", None
     _exec(con, "x",
-          f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.mask, p.frid, p.brid FROM {source} AS p "  # noqa: S608 - identifiers from code, values bound
-          f"WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})")
+          f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM {source} AS p "  # noqa: S608 - identifiers from code, values bound
+          f"WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where.format(t='p.trade_id', s='p.settlement_id')})",
+          params)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tmp_rc_gm (match_id VARCHAR, pass_name VARCHAR, method VARCHAR, "
         "trade_id VARCHAR, settlement_id VARCHAR)"
@@ -331,12 +356,12 @@ def aggregate_pass(con: duckdb.DuckDBPyConnection, settings: ReconSettings, spec
 
 
 def run_passes(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date) -> PassStats:
-    """Run every pass; leaves ``tmp_rc_p1``, ``tmp_rc_x``, ``tmp_rc_gm``, ``tmp_rc_lfo``/``lbo``."""
+    """Run every pass; leaves ``tmp_rc_pi``, ``tmp_rc_x``, ``tmp_rc_gm``, ``tmp_rc_lfo``/``lbo``."""
     stats = PassStats()
     ref = next((p for p in settings.passes if p.method == "reference"), None)
     t = time.perf_counter()
     reference_join(con, settings, as_of, ref is not None)
-    split_touched(con, ref.name if ref else None)
+    split_touched(con, settings, as_of, ref.name if ref else None)
     stats.seconds["reference_join"] = time.perf_counter() - t
     t = time.perf_counter()
     build_leftovers(con, as_of)

@@ -11,8 +11,8 @@
 -- trade its instrument's asset class, liquidity and price multiplier; for a settlement the
 -- settled quantity so far (settled_q) and its settlement state as a 1:1 match (state).
 -- Records are fetched by row id (frid/brid of the reference join: cheaper than a string key);
--- manual-match members are mapped to their row ids through tmp_rc_p1.
--- Inputs: tmp_rc_pi, tmp_rc_x, tmp_rc_p1, tmp_rc_manual, tmp_rc_fo, tmp_rc_bo, ref_instruments,
+-- manual-match members are found by id.
+-- Inputs: tmp_rc_pi, tmp_rc_x, tmp_rc_manual, tmp_rc_fo, tmp_rc_bo, ref_instruments,
 --   ref_currencies, tmp_rc_cal; the macros rc_settled, rc_round_minor, rc_minor_unit
 --   (recon/macros.sql) and rc_sig (sqlgen.signature_macro).
 -- Parameters: $as_of (DATE).
@@ -23,8 +23,8 @@ WITH f AS (
     WHERE f.rowid IN (
         SELECT frid FROM tmp_rc_pi WHERE frid IS NOT NULL AND (brid IS NULL OR mask <> 0)
         UNION ALL SELECT frid FROM tmp_rc_x
-        UNION ALL SELECT p.frid FROM tmp_rc_p1 AS p
-                  WHERE p.trade_id IN (SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL)
+        UNION ALL SELECT m.rowid FROM tmp_rc_fo AS m
+                  WHERE m.trade_id IN (SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL)
     )
 ),
 r AS (
@@ -55,8 +55,8 @@ WITH b AS (
     WHERE b.rowid IN (
         SELECT brid FROM tmp_rc_pi WHERE brid IS NOT NULL AND (frid IS NULL OR mask <> 0)
         UNION ALL SELECT brid FROM tmp_rc_x
-        UNION ALL SELECT p.brid FROM tmp_rc_p1 AS p
-                  WHERE p.settlement_id IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)
+        UNION ALL SELECT m.rowid FROM tmp_rc_bo AS m
+                  WHERE m.settlement_id IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)
     )
 ),
 r AS (

@@ -2,18 +2,23 @@
 -- reconciliation (the date's previous rows are replaced).
 -- Grain: out_recon_matches one row per matched record (a 1:1 match one row with both ids);
 --   out_break_fields one row per (MISMATCH break, field); out_suggestions one per candidate.
--- Inputs: tmp_rc_p1, tmp_rc_x, tmp_rc_pc, tmp_rc_gm, tmp_rc_fd, tmp_rc_fdm, tmp_rc_breaks, tmp_rc_sugg.
+-- Inputs: tmp_rc_bo, tmp_rc_pi, tmp_rc_x, tmp_rc_ps, tmp_rc_pc, tmp_rc_gm, tmp_rc_fd, tmp_rc_fdm, tmp_rc_breaks, tmp_rc_sugg.
 -- Parameters: $as_of (DATE), $run_id (BIGINT), $ref_pass (VARCHAR).
 DELETE FROM out_recon_matches WHERE as_of = $as_of;
 DELETE FROM out_break_fields WHERE as_of = $as_of AND category = 'MATCHING';
 DELETE FROM out_suggestions WHERE as_of = $as_of;
 
--- 1:1 reference pairs exactly equal on every compared field (the bulk)
+-- 1:1 reference pairs exactly equal on every compared field (the bulk). The reference join did
+-- not write them (passes.py): each settlement is in one row of the join, so they are the
+-- settlements in neither tmp_rc_pi (unmatched, or a non-zero mask) nor tmp_rc_x, with the trade
+-- their reference names; plus the pairs whose only issue is the settlement state (tmp_rc_ps).
 INSERT INTO out_recon_matches
-SELECT $as_of, $run_id, 'T:' || p.trade_id, $ref_pass, 'REFERENCE', p.trade_id, p.settlement_id, 1, 1, TRUE
-FROM tmp_rc_p1 AS p
-WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND (p.mask & 32767) = 0
-  AND NOT EXISTS (SELECT 1 FROM tmp_rc_x AS x WHERE x.trade_id = p.trade_id AND x.settlement_id = p.settlement_id);
+SELECT $as_of, $run_id, 'T:' || b.trade_ref, $ref_pass, 'REFERENCE', b.trade_ref, b.settlement_id, 1, 1, TRUE
+FROM tmp_rc_bo AS b
+WHERE b.rowid NOT IN (SELECT brid FROM tmp_rc_pi WHERE brid IS NOT NULL UNION ALL SELECT brid FROM tmp_rc_x)
+UNION ALL
+SELECT $as_of, $run_id, 'T:' || s.trade_id, $ref_pass, 'REFERENCE', s.trade_id, s.settlement_id, 1, 1, TRUE
+FROM tmp_rc_ps AS s;
 
 -- 1:1 reference pairs with a field not exactly equal: clean when every difference is within tolerance
 INSERT INTO out_recon_matches

@@ -170,20 +170,27 @@ def split_touched(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of
         conds.append("{s} IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
     if has_forbid:
         conds.append("{t} IN (SELECT trade_id FROM tmp_rc_forbid)")
-    where = " OR ".join(conds) if conds else "FALSE"
-    if ref_pass is not None and (has_manual or has_forbid or _full_dupref(con)):
+    where = (" OR ".join(conds) if conds else "FALSE").format(t="p.trade_id", s="p.settlement_id")
+    pair = f"p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})"
+    # the pairs that need a look anyway (a duplicated reference's pairs all do) are in tmp_rc_pi
+    sql = f"SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM tmp_rc_pi AS p WHERE {pair}"
+    full_dup = _full_dupref(con)
+    if ref_pass is not None and (has_manual or has_forbid or full_dup):
         # manual decisions may touch clean pairs, which tmp_rc_pi does not hold (nor does it an
         # exact duplicate's pairs): the reference join again, of the settlements they name only
-        bo_where = "WHERE " + where.format(t="trade_ref", s="settlement_id")
-        source = f"({_join_sql(settings, bo_where=bo_where, kind='INNER')})"
-        params: dict | None = {"as_of": as_of}
-    else:
-        # a duplicated reference's pairs all need a look: they are in tmp_rc_pi
-        source, params = "tmp_rc_pi", None
-    _exec(con, "x",
-          f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM {source} AS p "  # noqa: S608 - identifiers from code, values bound
-          f"WHERE p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where.format(t='p.trade_id', s='p.settlement_id')})",
-          params)
+        # (a semi-join per id column on a few ids, each answered by a filter pushed into the scan)
+        by_ref = " UNION ALL ".join(q for q, on in (
+            ("SELECT trade_ref FROM tmp_rc_dupref", full_dup),
+            ("SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL", has_manual),
+            ("SELECT trade_id FROM tmp_rc_forbid", has_forbid)) if on)
+        touched = [f"SELECT rowid FROM tmp_rc_bo WHERE trade_ref IN ({by_ref})"]
+        if has_manual:
+            touched.append("SELECT rowid FROM tmp_rc_bo WHERE settlement_id IN "
+                           "(SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
+        join = _join_sql(settings, bo_where=f"WHERE rowid IN ({' UNION ALL '.join(touched)})", kind="INNER")
+        sql += f" UNION SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM ({join}) AS p WHERE {pair}"
+    _exec(con, "x", f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS {sql}",  # noqa: S608 - identifiers from code, values bound
+          {"as_of": as_of} if "$as_of" in sql else None)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tmp_rc_gm (match_id VARCHAR, pass_name VARCHAR, method VARCHAR, "
         "trade_id VARCHAR, settlement_id VARCHAR)"

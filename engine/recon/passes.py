@@ -173,7 +173,7 @@ def split_touched(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of
     where = (" OR ".join(conds) if conds else "FALSE").format(t="p.trade_id", s="p.settlement_id")
     pair = f"p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})"
     # the pairs that need a look anyway (a duplicated reference's pairs all do) are in tmp_rc_pi
-    sql = f"SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM tmp_rc_pi AS p WHERE {pair}"
+    sql = f"SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM tmp_rc_pi AS p WHERE {pair}"  # noqa: S608 - identifiers from code
     full_dup = _full_dupref(con)
     if ref_pass is not None and (has_manual or has_forbid or full_dup):
         # manual decisions may touch clean pairs, which tmp_rc_pi does not hold (nor does it an
@@ -183,12 +183,12 @@ def split_touched(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of
             ("SELECT trade_ref FROM tmp_rc_dupref", full_dup),
             ("SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL", has_manual),
             ("SELECT trade_id FROM tmp_rc_forbid", has_forbid)) if on)
-        touched = [f"SELECT rowid FROM tmp_rc_bo WHERE trade_ref IN ({by_ref})"]
+        touched = [f"SELECT rowid FROM tmp_rc_bo WHERE trade_ref IN ({by_ref})"]  # noqa: S608 - identifiers from code
         if has_manual:
             touched.append("SELECT rowid FROM tmp_rc_bo WHERE settlement_id IN "
                            "(SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
         join = _join_sql(settings, bo_where=f"WHERE rowid IN ({' UNION ALL '.join(touched)})", kind="INNER")
-        sql += f" UNION SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM ({join}) AS p WHERE {pair}"
+        sql += f" UNION SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM ({join}) AS p WHERE {pair}"  # noqa: S608 - identifiers from code
     _exec(con, "x", f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS {sql}",  # noqa: S608 - identifiers from code, values bound
           {"as_of": as_of} if "$as_of" in sql else None)
     con.execute(

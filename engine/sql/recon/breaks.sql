@@ -11,7 +11,7 @@
 -- Grain: one row per break.
 -- Inputs: tmp_rc_fdm, tmp_rc_sfo, tmp_rc_sbo, tmp_rc_ps, tmp_rc_gs, tmp_rc_nfo, tmp_rc_nbo,
 --   tmp_rc_lfo, tmp_rc_lbo, ref_instruments, ref_currencies, tmp_rc_cal, tmp_rc_fx; the macro
---   rc_settlement_break (recon/macros.sql).
+--   rc_settlement_break and rc_amount_base (recon/macros.sql).
 -- Parameters: $as_of (DATE), $grace (INTEGER), $base (VARCHAR, base currency), $ref_pass (VARCHAR).
 CREATE OR REPLACE TEMP TABLE tmp_rc_breaks AS
 WITH run_day AS (
@@ -126,8 +126,8 @@ SELECT 'BRK-' || CASE a.kind WHEN 'UNMATCHED_FO' THEN 'FO' WHEN 'UNMATCHED_BO' T
        CAST(a.quantity_fo AS DECIMAL(24,6)) AS quantity_fo, CAST(a.quantity_bo AS DECIMAL(24,6)) AS quantity_bo,
        CAST(a.amount_fo AS DECIMAL(24,4)) AS amount_fo, CAST(a.amount_bo AS DECIMAL(24,4)) AS amount_bo,
        CAST(a.amount_bo - a.amount_fo AS DECIMAL(24,4)) AS amount_diff,
-       CAST(abs(coalesce(a.amount_fo, a.amount_bo))
-            * coalesce(fx.rate_to_base, CASE WHEN a.currency = $base THEN 1 END) AS DECIMAL(24,4)) AS amount_base,
+       rc_amount_base(abs(coalesce(a.amount_fo, a.amount_bo)),
+                      coalesce(fx.rate_to_base, CASE WHEN a.currency = $base THEN 1 END)) AS amount_base,
        a.trade_date, a.intended_settle_date,
        coalesce(a.state, a.bo_status) AS settle_status, a.reason_code,
        CAST(a.settled_quantity AS DECIMAL(24,6)) AS settled_quantity,

@@ -9,7 +9,8 @@
 --     (an expected flow without entry), CASH_UNEXPECTED (an entry without expected flow that
 --     carries a reference, or any entry when $unexpected_all).
 -- Grain: see each table. Inputs: tmp_cash_ref, tmp_cash_refpass, tmp_cash_gmx, tmp_cash_ed,
---   tmp_cash_md, tmp_cash_lexp, tmp_cash_lmov, tmp_rc_fo, ref_instruments, tmp_rc_cal, tmp_rc_fx.
+--   tmp_cash_md, tmp_cash_lexp, tmp_cash_lmov, tmp_rc_fo, ref_instruments, tmp_rc_cal, tmp_rc_fx; the macro
+--   rc_amount_base (recon/macros.sql).
 -- Parameters: $as_of, $amt_abs, $amt_rel, $amt_minor (DECIMAL), $amt_desc (VARCHAR), $vd_bdays
 --   (INTEGER), $unexpected_all (BOOLEAN), $base (VARCHAR).
 CREATE OR REPLACE TEMP TABLE tmp_cash_sum AS
@@ -131,8 +132,8 @@ SELECT 'BRK-' || CASE a.kind WHEN 'UNMATCHED_FO' THEN 'FO' WHEN 'UNMATCHED_BO' T
        CAST(NULL AS DECIMAL(24,6)) AS quantity_fo, CAST(NULL AS DECIMAL(24,6)) AS quantity_bo,
        CAST(a.amount_fo AS DECIMAL(24,4)) AS amount_fo, CAST(a.amount_bo AS DECIMAL(24,4)) AS amount_bo,
        CAST(a.amount_bo - a.amount_fo AS DECIMAL(24,4)) AS amount_diff,
-       CAST(abs(coalesce(a.amount_fo, a.amount_bo))
-            * coalesce(fx.rate_to_base, CASE WHEN a.currency = $base THEN 1 END) AS DECIMAL(24,4)) AS amount_base,
+       rc_amount_base(abs(coalesce(a.amount_fo, a.amount_bo)),
+                      coalesce(fx.rate_to_base, CASE WHEN a.currency = $base THEN 1 END)) AS amount_base,
        f.trade_date, coalesce(a.isd, a.value_date) AS intended_settle_date, CAST(NULL AS VARCHAR) AS settle_status,
        CAST(NULL AS VARCHAR) AS reason_code, CAST(NULL AS DECIMAL(24,6)) AS settled_quantity,
        CAST(NULL AS DECIMAL(24,6)) AS remaining_quantity,

@@ -100,17 +100,18 @@ def reference_join(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_o
     _exec(con, "pi", sql, {"as_of": as_of})
 
 
-def _join_sql(settings: ReconSettings, fo_where: str = "", bo_where: str = "", kind: str = "FULL OUTER") -> str:
+def _join_sql(settings: ReconSettings, bo_where: str = "", kind: str = "FULL OUTER") -> str:
     """The reference join of ``tmp_rc_fo`` and ``tmp_rc_bo`` on ``trade_id = trade_ref``: the two
     ids, the mask (bit 0: the signatures differ; ``SETTLE_BIT``: the settlement state is an issue;
-    0 when a side is missing) and the two row ids. Binds ``$as_of``."""
+    0 when a side is missing) and the two row ids; ``bo_where`` filters the settlements joined.
+    Binds ``$as_of``."""
     sig = sqlgen.signature(settings.compare)
     return (
         "SELECT f.trade_id, b.settlement_id, "  # noqa: S608 - identifiers from code, values bound
         "CASE WHEN f.trade_id IS NULL OR b.settlement_id IS NULL THEN 0 "
         f"ELSE CAST(f.sig <> b.sig AS INTEGER) | CASE WHEN b.si THEN {SETTLE_BIT} ELSE 0 END END AS mask, "
         "f.rid AS frid, b.rid AS brid "
-        f"FROM (SELECT trade_id, rowid AS rid, {sig} AS sig FROM tmp_rc_fo {fo_where}) AS f "
+        f"FROM (SELECT trade_id, rowid AS rid, {sig} AS sig FROM tmp_rc_fo) AS f "
         f"{kind} JOIN (SELECT settlement_id, trade_ref, rowid AS rid, {sig} AS sig, "
         f"{sqlgen.settle_issue('tmp_rc_bo')} AS si FROM tmp_rc_bo {bo_where}) AS b "
         "ON f.trade_id = b.trade_ref"

@@ -105,7 +105,7 @@ def _reconcile(
         penalties.compute_penalties(con, settings.penalties, as_of, base_currency)
     secs["penalties"] = time.perf_counter() - t
     t = time.perf_counter()
-    jc = passes.join_counts(con)
+    jc = pstats.join
     counts = store.query(
         con,
         "SELECT (SELECT count(*) FROM tmp_rc_x) AS x_pairs, "

@@ -52,6 +52,7 @@ class PassStats:
     matches: dict[str, int] = field(default_factory=dict)      # pass name -> matches
     records: dict[str, int] = field(default_factory=dict)      # pass name -> trades matched
     seconds: dict[str, float] = field(default_factory=dict)
+    join: dict[str, int] = field(default_factory=dict)          # row counts of the reference join
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
@@ -131,12 +132,11 @@ def join_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"total": bo + fo_only, "bo_only": bo_only, "fo_only": fo_only, "pairs": bo - bo_only}
 
 
-def find_duplicate_refs(con: duckdb.DuckDBPyConnection) -> None:
+def find_duplicate_refs(con: duckdb.DuckDBPyConnection, jc: dict[str, int]) -> None:
     """``tmp_rc_dupref(trade_ref, n)``: trades the reference join paired with several
     settlements. Cheap path: the join has exactly as many trade rows as there are trades -> no
     duplicate; else look among the trades whose pairs need a look, and only if they do not
     account for every extra pair, group every settlement by reference."""
-    jc = join_counts(con)
     extra = jc["pairs"] + jc["fo_only"] - _count(con, "SELECT count(*) FROM tmp_rc_fo")
     con.execute("DROP TABLE IF EXISTS tmp_rc_dupref_full")
     if extra <= 0:
@@ -154,44 +154,37 @@ def _full_dupref(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(_count(con, "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'tmp_rc_dupref_full'"))
 
 
-def split_touched(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date, ref_pass: str | None) -> None:
+def split_touched(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: date, ref_pass: str | None,
+                  jc: dict[str, int]) -> None:
     """Take duplicate references, manual matches and manual unmatches out of the 1:1 set.
 
     Creates ``tmp_rc_dupref``, ``tmp_rc_x`` and the first rows of ``tmp_rc_gm`` (manual and
     1:N reference groups)."""
-    find_duplicate_refs(con)
+    find_duplicate_refs(con, jc)
     has_dup = _count(con, "SELECT count(*) FROM tmp_rc_dupref") > 0
     has_manual = _count(con, "SELECT count(*) FROM tmp_rc_manual") > 0
     has_forbid = _count(con, "SELECT count(*) FROM tmp_rc_forbid") > 0
-    conds = []  # over a pair's trade id {t} and settlement id {s}
-    if has_dup:
-        conds.append("{t} IN (SELECT trade_ref FROM tmp_rc_dupref)")
-    if has_manual:
-        conds.append("{t} IN (SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL)")
-        conds.append("{s} IN (SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
-    if has_forbid:
-        conds.append("{t} IN (SELECT trade_id FROM tmp_rc_forbid)")
-    where = (" OR ".join(conds) if conds else "FALSE").format(t="p.trade_id", s="p.settlement_id")
+    full_dup = _full_dupref(con)
+    # the trades and settlements whose reference pairs leave the 1:1 set (subqueries of their ids)
+    dup_trades = "SELECT trade_ref FROM tmp_rc_dupref"
+    trades = [q for q, on in ((dup_trades, has_dup),
+                              ("SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL", has_manual),
+                              ("SELECT trade_id FROM tmp_rc_forbid", has_forbid)) if on]
+    settlements = ["SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL"] if has_manual else []
+    where = " OR ".join([f"p.trade_id IN ({q})" for q in trades] + [f"p.settlement_id IN ({q})" for q in settlements]) or "FALSE"
     pair = f"p.trade_id IS NOT NULL AND p.settlement_id IS NOT NULL AND ({where})"
     # the pairs that need a look anyway (a duplicated reference's pairs all do) are in tmp_rc_pi
     sql = f"SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM tmp_rc_pi AS p WHERE {pair}"  # noqa: S608 - identifiers from code
-    full_dup = _full_dupref(con)
     if ref_pass is not None and (has_manual or has_forbid or full_dup):
         # manual decisions may touch clean pairs, which tmp_rc_pi does not hold (nor does it an
         # exact duplicate's pairs): the reference join again, of the settlements they name only
         # (a semi-join per id column on a few ids, each answered by a filter pushed into the scan)
-        by_ref = " UNION ALL ".join(q for q, on in (
-            ("SELECT trade_ref FROM tmp_rc_dupref", full_dup),
-            ("SELECT trade_id FROM tmp_rc_manual WHERE trade_id IS NOT NULL", has_manual),
-            ("SELECT trade_id FROM tmp_rc_forbid", has_forbid)) if on)
-        touched = [f"SELECT rowid FROM tmp_rc_bo WHERE trade_ref IN ({by_ref})"]  # noqa: S608 - identifiers from code
-        if has_manual:
-            touched.append("SELECT rowid FROM tmp_rc_bo WHERE settlement_id IN "
-                           "(SELECT settlement_id FROM tmp_rc_manual WHERE settlement_id IS NOT NULL)")
+        by_ref = [q for q in trades if q != dup_trades or full_dup]
+        touched = [f"SELECT rowid FROM tmp_rc_bo WHERE trade_ref IN ({' UNION ALL '.join(by_ref)})"]  # noqa: S608 - identifiers from code
+        touched += [f"SELECT rowid FROM tmp_rc_bo WHERE settlement_id IN ({q})" for q in settlements]  # noqa: S608 - identifiers from code
         join = _join_sql(settings, bo_where=f"WHERE rowid IN ({' UNION ALL '.join(touched)})", kind="INNER")
         sql += f" UNION SELECT p.trade_id, p.settlement_id, p.frid, p.brid FROM ({join}) AS p WHERE {pair}"  # noqa: S608 - identifiers from code
-    _exec(con, "x", f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS {sql}",  # noqa: S608 - identifiers from code, values bound
-          {"as_of": as_of} if "$as_of" in sql else None)
+    _exec(con, "x", f"CREATE OR REPLACE TEMP TABLE tmp_rc_x AS {sql}", {"as_of": as_of})  # noqa: S608 - identifiers from code, values bound
     con.execute(
         "CREATE OR REPLACE TEMP TABLE tmp_rc_gm (match_id VARCHAR, pass_name VARCHAR, method VARCHAR, "
         "trade_id VARCHAR, settlement_id VARCHAR)"
@@ -369,7 +362,8 @@ def run_passes(con: duckdb.DuckDBPyConnection, settings: ReconSettings, as_of: d
     ref = next((p for p in settings.passes if p.method == "reference"), None)
     t = time.perf_counter()
     reference_join(con, settings, as_of, ref is not None)
-    split_touched(con, settings, as_of, ref.name if ref else None)
+    stats.join = join_counts(con)
+    split_touched(con, settings, as_of, ref.name if ref else None, stats.join)
     stats.seconds["reference_join"] = time.perf_counter() - t
     t = time.perf_counter()
     build_leftovers(con, as_of)
